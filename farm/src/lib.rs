@@ -1,0 +1,5 @@
+//! Kiln's build farm: the SQLite store of recipes, builds, logs and
+//! artifacts; the build queue and its scheduler; the rebuild planner.
+//!
+//! This crate is synchronous; async callers use `spawn_blocking`. Every SQL
+//! statement of the project lives in its store module.
