@@ -6,3 +6,5 @@
 //! with a Scheme reader in front of lexpr and evaluated by a small
 //! interpreter for the subset package definitions use. Whatever needs real
 //! execution becomes a recorded warning on the recipe.
+
+pub mod git;
