@@ -316,10 +316,20 @@ pub fn parse(text: &str) -> Result<Recipe, SrcinfoError> {
             }
         }
     }
-    let recipe = recipe.ok_or(SrcinfoError {
+    let mut recipe = recipe.ok_or(SrcinfoError {
         line: 1,
         message: "no pkgbase line".into(),
     })?;
+    let base_arches = recipe.base.arch.clone().unwrap_or_default();
+    collapse_repeated_arches(&mut recipe.base, &base_arches);
+    for pkg in &mut recipe.packages {
+        let arches = pkg
+            .overrides
+            .arch
+            .clone()
+            .unwrap_or_else(|| base_arches.clone());
+        collapse_repeated_arches(&mut pkg.overrides, &arches);
+    }
     if recipe.packages.is_empty() {
         return Err(SrcinfoError {
             line: 1,
@@ -327,6 +337,33 @@ pub fn parse(text: &str) -> Result<Recipe, SrcinfoError> {
         });
     }
     Ok(recipe)
+}
+
+/// makepkg prints the arrays of an architecture once for every time it is
+/// listed in `arch`; reading undoes that so the recipe holds them once.
+fn collapse_repeated_arches(fields: &mut PackageFields, arches: &[String]) {
+    fn collapse<T: PartialEq>(slot: &mut PerArch<T>, arch: &str, times: usize) {
+        if let Some(list) = slot.per_arch.get_mut(arch) {
+            let n = list.len() / times;
+            if n * times == list.len() && (1..times).all(|k| list[..n] == list[k * n..(k + 1) * n])
+            {
+                list.truncate(n);
+            }
+        }
+    }
+    for arch in arches {
+        let times = arches.iter().filter(|a| *a == arch).count();
+        if times < 2 {
+            continue;
+        }
+        collapse(&mut fields.source, arch, times);
+        for slot in fields.relations.values_mut() {
+            collapse(slot, arch, times);
+        }
+        for slot in fields.checksums.values_mut() {
+            collapse(slot, arch, times);
+        }
+    }
 }
 
 /// Groups the lines of a `.SRCINFO` by section and key, for comparisons that
@@ -405,6 +442,14 @@ pkgname = demo-docs
         assert_eq!(e.line, 1);
         assert!(parse("").is_err());
         assert!(parse("pkgbase = x\n\tpkgver = 1\n").is_err());
+    }
+
+    #[test]
+    fn repeated_arch_prints_its_arrays_twice_and_reads_back_once() {
+        let text = "pkgbase = d\n\tpkgver = 1\n\tpkgrel = 1\n\tarch = aarch64\n\tarch = aarch64\n\tsource_aarch64 = a.tar\n\tsource_aarch64 = a.tar\n\npkgname = d\n\n";
+        let r = parse(text).unwrap();
+        assert_eq!(r.base.source.per_arch["aarch64"].len(), 1);
+        assert_eq!(emit(&r), text);
     }
 
     #[test]
