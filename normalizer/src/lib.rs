@@ -11,8 +11,12 @@
 //! - [`license`]: licenses as written, with their SPDX reading.
 //! - [`recipe`]: the recipe, split packages and overrides, warnings.
 //! - [`srcinfo`]: the `.SRCINFO` emitter and reader.
+//! - [`guix_version`]: Guix's version order (glibc `strverscmp`).
+//! - [`compare`]: the same software as an Arch recipe and a Guix package.
 
+pub mod compare;
 pub mod dependency;
+pub mod guix_version;
 pub mod license;
 pub mod recipe;
 pub mod source;
