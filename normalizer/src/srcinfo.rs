@@ -390,6 +390,42 @@ pub fn fields_by_section(text: &str) -> BTreeMap<(String, String), Vec<String>> 
     out
 }
 
+/// One key of a section whose values differ between two `.SRCINFO` texts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldDifference {
+    /// `pkgbase NAME` or `pkgname NAME`.
+    pub section: String,
+    /// The key, e.g. `pkgver` or `depends_x86_64`.
+    pub key: String,
+    /// Values in the first text (empty when the key is absent there).
+    pub left: Vec<String>,
+    /// Values in the second text.
+    pub right: Vec<String>,
+}
+
+/// The keys whose values differ between two `.SRCINFO` texts, ignoring the
+/// order of sections and keys (but not of values within a key), as
+/// `srcinfo-compare` does. Used to flag a stale `.SRCINFO` shipped beside a
+/// PKGBUILD.
+pub fn differences(left: &str, right: &str) -> Vec<FieldDifference> {
+    let (a, b) = (fields_by_section(left), fields_by_section(right));
+    let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (l, r) = (
+                a.get(k).cloned().unwrap_or_default(),
+                b.get(k).cloned().unwrap_or_default(),
+            );
+            (l != r).then(|| FieldDifference {
+                section: k.0.clone(),
+                key: k.1.clone(),
+                left: l,
+                right: r,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,6 +486,19 @@ pkgname = demo-docs
         let r = parse(text).unwrap();
         assert_eq!(r.base.source.per_arch["aarch64"].len(), 1);
         assert_eq!(emit(&r), text);
+    }
+
+    #[test]
+    fn differences_ignore_key_order_but_not_value_order() {
+        let a = "pkgbase = x\n\tpkgver = 1\n\tdepends = a\n\tdepends = b\n\npkgname = x\n";
+        let b = "pkgbase = x\n\tdepends = a\n\tdepends = b\n\tpkgver = 1\n\npkgname = x\n";
+        assert!(differences(a, b).is_empty());
+        let c = "pkgbase = x\n\tpkgver = 2\n\tdepends = b\n\tdepends = a\n\npkgname = x\n";
+        let d = differences(a, c);
+        let keys: Vec<&str> = d.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["depends", "pkgver"]);
+        assert_eq!(d[1].left, ["1"]);
+        assert_eq!(d[1].right, ["2"]);
     }
 
     #[test]
