@@ -4,4 +4,5 @@
 //! This crate is synchronous; async callers use `spawn_blocking`. Every SQL
 //! statement of the project lives in its store module.
 
+pub mod planner;
 pub mod sources;
