@@ -45,7 +45,7 @@ fn synthetic(n: usize, rng: &mut Rng) -> DependencyGraph {
                 // skewed hard towards the first few hundred (glibc, zlib,
                 // python...); one edge in a thousand points the other way,
                 // making the occasional cycle, as in the AUR.
-                let t = if rng.next() % 1000 == 0 {
+                let t = if rng.next().is_multiple_of(1000) {
                     i + 1 + (rng.next() as usize) % 50
                 } else {
                     (i as f64 * rng.unit().powi(4)) as usize
@@ -55,7 +55,7 @@ fn synthetic(n: usize, rng: &mut Rng) -> DependencyGraph {
                 }
             }
         }
-        if i % 50 == 0 {
+        if i.is_multiple_of(50) {
             g.add_provides(name, &format!("lib{i}.so"));
         }
     }
