@@ -46,6 +46,7 @@ pub use imports::{ChangeEvent, ChangeKind, ImportFailure, ImportKind, ImportRun}
 pub use path::{data_dir, db_path_from_env, resolve_db_path, DB_FILE_NAME};
 pub use recipes::{NameMatch, Provenance, RecipeImport, StoredRecipe, UpsertOutcome};
 pub use search::{SearchHit, MAX_QUERY_TERMS};
+pub use upsert::content_hash;
 
 use error::Doing;
 

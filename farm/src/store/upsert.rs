@@ -18,6 +18,14 @@ use super::index_writes::{
 use super::recipes::{Provenance, RecipeImport, UpsertOutcome};
 use super::{now, RecipeId, RunId, Store};
 
+/// The content hash Kiln stores for a recipe's source text: lower-case hex
+/// sha256. Importers hash the file(s) a recipe was read from with it, so an
+/// unchanged file is recognised on the next import.
+pub fn content_hash(text: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(text))
+}
+
 /// The row of a recipe as an upsert finds it.
 struct Existing {
     id: RecipeId,
@@ -305,6 +313,14 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let run = store.begin_import_run(ImportKind::Dir, "t", None).unwrap();
         (store, run)
+    }
+
+    #[test]
+    fn content_hash_is_sha256_hex() {
+        assert_eq!(
+            content_hash(b"test"),
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
     }
 
     #[test]
