@@ -2,7 +2,8 @@
 //! artifacts; the build queue and its scheduler; the rebuild planner.
 //!
 //! This crate is synchronous; async callers use `spawn_blocking`. Every SQL
-//! statement of the project lives in its store module.
+//! statement of the project lives in its [`store`] module.
 
 pub mod planner;
 pub mod sources;
+pub mod store;
