@@ -108,6 +108,32 @@ impl Store {
         rows.collect::<Result<_, _>>().doing(doing)
     }
 
+    /// Like [`Store::names_not_seen`], limited to recipes last read from
+    /// `repository` — so importing one tree never removes what another
+    /// tree (or the AUR mirror) brought in.
+    pub fn names_not_seen_from(
+        &self,
+        run: RunId,
+        origin: Origin,
+        repository: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let doing =
+            || format!("listing {origin} recipes from {repository} not seen by import run {run}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.name FROM recipes r JOIN provenance p ON p.recipe_id = r.id
+                 WHERE r.origin = ?1 AND r.removed_at IS NULL AND p.repository = ?3
+                   AND (r.last_run_id IS NULL OR r.last_run_id <> ?2)
+                 ORDER BY r.name",
+            )
+            .doing(doing)?;
+        let rows = stmt
+            .query_map((origin.as_str(), run.0, repository), |row| row.get(0))
+            .doing(doing)?;
+        rows.collect::<Result<_, _>>().doing(doing)
+    }
+
     /// The current recipe called `name` — a recipe name, else a split
     /// package's name, else a name a package provides — of `origin` if
     /// given. With several candidates of one kind, Arch comes before Guix

@@ -115,6 +115,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records that `run` found the current recipe `origin/name` unchanged
+    /// without reading it again (its stored content hash matched the source
+    /// blob), so that the run counts it as seen and does not remove it.
+    /// Returns false when no such current recipe exists.
+    pub fn mark_unchanged(
+        &mut self,
+        run: RunId,
+        origin: Origin,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction()
+            .doing(|| format!("starting to mark {origin}/{name} unchanged"))?;
+        let Some(existing) = find_existing(&tx, origin, name)?.filter(|e| !e.removed) else {
+            return Ok(false);
+        };
+        bump_run_counter(&tx, run, RunCounter::Unchanged)?;
+        mark_seen(&tx, existing.id, run)?;
+        tx.commit()
+            .doing(|| format!("committing {origin}/{name} as unchanged"))?;
+        Ok(true)
+    }
+}
+
 /// Stores one recipe inside the caller's transaction.
 fn upsert(
     conn: &Connection,
