@@ -4,6 +4,7 @@
 //! This crate is synchronous; async callers use `spawn_blocking`. Every SQL
 //! statement of the project lives in its [`store`] module.
 
+pub mod compare;
 pub mod planner;
 pub mod sources;
 pub mod store;

@@ -238,6 +238,54 @@ impl Store {
         }))
     }
 
+    /// Every current recipe, of `origin` if given, sorted by origin and
+    /// name: what whole-store comparisons and rebuild planning walk.
+    pub fn current_recipes(&self, origin: Option<Origin>) -> Result<Vec<StoredRecipe>, StoreError> {
+        let doing = || "listing the current recipes".to_owned();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, origin, name, version, recipe_json, content_hash, created_at, updated_at
+                 FROM recipes WHERE removed_at IS NULL AND (?1 IS NULL OR origin = ?1)
+                 ORDER BY origin, name",
+            )
+            .doing(doing)?;
+        let rows = stmt
+            .query_map([origin.map(Origin::as_str)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)?,
+                    row.get::<_, i64>(7)?,
+                ))
+            })
+            .doing(doing)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, origin, name, version, json, content_hash, created_at, updated_at) =
+                row.doing(doing)?;
+            let recipe: Recipe = serde_json::from_str(&json)
+                .doing(|| format!("reading the json of recipe {origin}/{name}"))?;
+            out.push(StoredRecipe {
+                id: RecipeId(id),
+                origin: origin_from_column(&origin, doing)?,
+                name,
+                version,
+                recipe,
+                content_hash,
+                created_at,
+                updated_at,
+                matched: NameMatch::Recipe,
+                package: None,
+            });
+        }
+        Ok(out)
+    }
+
     /// The content hash stored for the current recipe `origin/name`, so an
     /// importer can skip reading files that have not changed.
     pub fn stored_content_hash(

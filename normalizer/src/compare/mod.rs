@@ -64,6 +64,16 @@ pub enum Evidence {
 }
 
 impl Evidence {
+    /// Strength of the evidence: 0 is the strongest.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Evidence::SameSourceFile { .. } => 0,
+            Evidence::SameUpstreamUrl { .. } => 1,
+            Evidence::SameHomePage { .. } => 2,
+            Evidence::NameConvention { .. } => 3,
+        }
+    }
+
     /// A short name of the kind of evidence, for summaries.
     pub fn kind(&self) -> &'static str {
         match self {
