@@ -8,3 +8,4 @@
 //! execution becomes a recorded warning on the recipe.
 
 pub mod git;
+pub mod pkgbuild;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod srcinfo;
 pub mod vercmp;
 
 /// Kiln reads Arch PKGBUILDs and Guix package definitions into one recipe
@@ -19,12 +20,15 @@ pub struct Cli {
 enum Command {
     /// Compare two versions the way pacman's vercmp does (-1, 0 or 1).
     Vercmp(vercmp::Args),
+    /// Print or write the .SRCINFO of PKGBUILDs, read statically.
+    Srcinfo(srcinfo::Args),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
+        Command::Srcinfo(args) => srcinfo::run(&args),
     }
 }
 

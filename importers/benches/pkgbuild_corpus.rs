@@ -1,0 +1,3 @@
+//! Placeholder until the corpus benchmark lands.
+
+fn main() {}
