@@ -5,6 +5,7 @@
 //! statement of the project lives in its [`store`] module.
 
 pub mod compare;
+pub mod import;
 pub mod planner;
 pub mod sources;
 pub mod store;
