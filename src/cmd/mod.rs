@@ -1,9 +1,16 @@
 //! The subcommands of `kiln`, one module each.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod compare;
+pub mod db;
+pub mod import;
+pub mod lookup;
+pub mod progress;
+pub mod sources;
 pub mod srcinfo;
 pub mod vercmp;
 
@@ -12,6 +19,10 @@ pub mod vercmp;
 #[derive(Debug, Parser)]
 #[command(name = "kiln", version, about)]
 pub struct Cli {
+    /// The store: this SQLite file, else $KILN_DB, else kiln.db in the data
+    /// directory ($XDG_DATA_HOME/kiln or ~/.local/share/kiln).
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -22,13 +33,32 @@ enum Command {
     Vercmp(vercmp::Args),
     /// Print or write the .SRCINFO of PKGBUILDs, read statically.
     Srcinfo(srcinfo::Args),
+    /// Import recipes into the store: a PKGBUILD tree, the AUR, a Guix tree.
+    Import(import::Args),
+    /// Search the store by name, description and provides.
+    Search(lookup::SearchArgs),
+    /// Show one recipe.
+    Show(lookup::ShowArgs),
+    /// What a recipe depends on, or (--reverse) what depends on it.
+    Deps(lookup::DepsArgs),
+    /// Compare a recipe with its counterpart in the other origin, or all.
+    Compare(compare::Args),
+    /// The content-addressed source store.
+    Sources(sources::Args),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = cli.db.as_deref();
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
         Command::Srcinfo(args) => srcinfo::run(&args),
+        Command::Import(args) => import::run(&args, db),
+        Command::Search(args) => lookup::search(&args, db),
+        Command::Show(args) => lookup::show(&args, db),
+        Command::Deps(args) => lookup::deps(&args, db),
+        Command::Compare(args) => compare::run(&args, db),
+        Command::Sources(args) => sources::run(&args, db),
     }
 }
 

@@ -90,6 +90,9 @@ pub struct ImportSummary {
     pub removed: u64,
     /// Recipes that could not be read, with reasons.
     pub failures: Vec<Failure>,
+    /// Recipes skipped because another file of the same run already gave
+    /// a recipe of that origin and name (the first one read is kept).
+    pub duplicates: Vec<Failure>,
     /// Import warnings on the recipes stored (constructs needing execution).
     pub warnings: u64,
     /// Findings recorded (stale .SRCINFO ...).
@@ -107,6 +110,7 @@ pub(crate) struct Writer<'s> {
     store: &'s mut Store,
     pub run: RunId,
     pending: Vec<Parsed>,
+    seen: std::collections::HashMap<(Origin, String), String>,
     pub summary: ImportSummary,
 }
 
@@ -123,6 +127,7 @@ impl<'s> Writer<'s> {
             store,
             run,
             pending: Vec::new(),
+            seen: std::collections::HashMap::new(),
             summary: ImportSummary {
                 run: run.0,
                 kind: kind.as_str().to_owned(),
@@ -139,6 +144,20 @@ impl<'s> Writer<'s> {
 
     /// Queues one recipe; writes a batch when full.
     pub fn push(&mut self, parsed: Parsed) -> Result<(), StoreError> {
+        let recipe = &parsed.import.recipe;
+        let path = &parsed.import.provenance.path;
+        let key = (recipe.origin, recipe.pkgbase.clone());
+        if let Some(first) = self.seen.get(&key) {
+            self.summary.duplicates.push(Failure {
+                path: path.clone(),
+                message: format!(
+                    "{}/{} was already read from {first} in this import",
+                    recipe.origin, recipe.pkgbase
+                ),
+            });
+            return Ok(());
+        }
+        self.seen.insert(key, path.clone());
         self.pending.push(parsed);
         if self.pending.len() >= BATCH {
             self.flush()?;
@@ -161,6 +180,8 @@ impl<'s> Writer<'s> {
         let seen = self.store.mark_unchanged(self.run, origin, name)?;
         if seen {
             self.summary.unchanged += 1;
+            self.seen
+                .insert((origin, name.to_owned()), format!("{name} (unchanged)"));
         }
         Ok(seen)
     }

@@ -112,6 +112,23 @@ fn importing_one_tree_never_removes_what_another_brought() {
 }
 
 #[test]
+fn a_second_recipe_of_the_same_name_in_one_run_is_a_duplicate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    for dir in ["a", "b"] {
+        std::fs::create_dir_all(tree.join(dir)).unwrap();
+        std::fs::write(tree.join(dir).join("PKGBUILD"), pkgbuild("same", dir)).unwrap();
+    }
+    let mut store = store_in(tmp.path());
+    let run = import_dir(&mut store, &tree, &Quiet).unwrap();
+    assert_eq!((run.added, run.updated), (1, 0));
+    assert_eq!(run.duplicates.len(), 1);
+    assert!(run.duplicates[0].message.contains("a/PKGBUILD"));
+    let kept = store.recipe_by_name(None, "same").unwrap().unwrap();
+    assert_eq!(kept.version, "a-1");
+}
+
+#[test]
 fn a_bad_pkgbuild_is_a_failure_with_its_file_and_the_rest_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = tmp.path().join("tree");

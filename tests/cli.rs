@@ -1,0 +1,74 @@
+//! The `kiln` binary end to end on a real SQLite file: import the bundled
+//! samples, then search, show, deps and compare them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn kiln(db: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("XDG_DATA_HOME", db.parent().unwrap())
+        .output()
+        .expect("kiln runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn samples(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("recipes/samples")
+        .join(sub)
+}
+
+#[test]
+fn import_search_show_and_deps_on_the_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.db");
+    let arch = samples("arch");
+    let (ok, out, err) = kiln(&db, &["import", "dir", arch.to_str().unwrap(), "--json"]);
+    assert!(ok, "{out}{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["added"], 5);
+
+    let (ok, out, _) = kiln(&db, &["search", "deflate"]);
+    assert!(ok);
+    assert!(out.starts_with("arch/zlib 1:1.2.13-1"), "{out}");
+
+    let (ok, out, _) = kiln(&db, &["show", "libfoo.so", "--format", "json"]);
+    assert!(ok, "provides resolve to their recipe");
+    let recipe: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(recipe["pkgbase"], "libfoo");
+
+    let (ok, out, _) = kiln(&db, &["deps", "libfoo", "--reverse", "--depth", "2"]);
+    assert!(ok);
+    assert!(out.contains("<- app") && out.contains("<- tool"), "{out}");
+
+    let (ok, out, _) = kiln(&db, &["show", "zlib", "--format", "srcinfo"]);
+    assert!(ok);
+    assert!(out.contains("\tepoch = 1\n"), "{out}");
+
+    let (ok, _, err) = kiln(&db, &["show", "no-such-package"]);
+    assert!(!ok);
+    assert!(err.contains("no-such-package"), "{err}");
+}
+
+#[test]
+fn sources_add_prints_the_sha256() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.db");
+    let file = samples("arch").join("libfoo/foo.c");
+    let (ok, out, err) = kiln(&db, &["sources", "add", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let sha = out.split_whitespace().next().unwrap();
+    let pkgbuild = std::fs::read_to_string(samples("arch").join("libfoo/PKGBUILD")).unwrap();
+    assert!(
+        pkgbuild.contains(sha),
+        "foo.c's sha256 {sha} is the one its PKGBUILD declares"
+    );
+    assert!(tmp.path().join("kiln/sources").is_dir());
+}
