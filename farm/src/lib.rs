@@ -7,5 +7,6 @@
 pub mod compare;
 pub mod import;
 pub mod planner;
+pub mod scheduler;
 pub mod sources;
 pub mod store;

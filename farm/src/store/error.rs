@@ -94,6 +94,17 @@ pub enum StoreError {
         /// The value found.
         value: String,
     },
+    /// A lease that is no longer held: its deadline passed and the build was
+    /// taken back, or another epoch holds it now.
+    #[error("{doing}: build {build} is no longer leased with epoch {epoch}")]
+    LeaseLost {
+        /// What the store was doing, lower-case.
+        doing: String,
+        /// The build.
+        build: i64,
+        /// The epoch the caller held.
+        epoch: i64,
+    },
     /// No database path could be worked out.
     #[error(
         "finding the store: no --db, no $KILN_DB, and neither $XDG_DATA_HOME nor $HOME is set"

@@ -19,11 +19,18 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only; never edit a released one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "recipes",
-    sql: include_str!("../../migrations/0001_recipes.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "recipes",
+        sql: include_str!("../../migrations/0001_recipes.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "builds",
+        sql: include_str!("../../migrations/0002_builds.sql"),
+    },
+];
 
 /// The schema version this build creates.
 pub(crate) fn latest_version() -> u32 {

@@ -20,6 +20,7 @@
 //! - `migrations`: the numbered schema files under `farm/migrations/`.
 //! - `path`: where the database file lives.
 
+mod builds;
 mod dependencies;
 mod error;
 mod findings;
@@ -39,6 +40,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kiln_normalizer::Origin;
 use rusqlite::Connection;
 
+pub use builds::{
+    ArtifactRecord, Build, BuildEnd, BuildFilter, BuildId, BuildInput, BuildStatus, Lane, Lease,
+    NewBuild,
+};
 pub use dependencies::{DependencyRecord, SourceMatch};
 pub use error::StoreError;
 pub use findings::Finding;
