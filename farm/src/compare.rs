@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kiln_normalizer::compare::{
-    compare, reduce_home_page, reduce_url, repository_of, Comparison, NameMap, Verdict,
+    compare, reduce_home_page, reduce_url, repository_of, Comparison, Evidence, NameMap, Verdict,
 };
 use kiln_normalizer::{Checksum, ChecksumKind, Origin, Recipe};
 use serde::Serialize;
@@ -224,6 +224,45 @@ pub fn compare_all(
     ranked.sort_by_key(|c| std::cmp::Reverse(divergence(c)));
     summary.most_divergent = ranked.into_iter().take(top).cloned().collect();
     Ok(summary)
+}
+
+/// The best Arch counterpart of the Guix recipe `guix`: Arch recipes with
+/// the same source file, then those its name maps to.
+pub fn arch_counterpart(
+    store: &Store,
+    guix: &Recipe,
+    names: &dyn NameMap,
+) -> Result<Option<(StoredRecipe, Comparison)>, StoreError> {
+    let mut candidates = Vec::new();
+    for sha in sha256s(guix) {
+        for m in store.recipes_with_sha256(&sha)? {
+            if m.origin == Origin::Arch && !candidates.contains(&m.recipe) {
+                candidates.push(m.recipe);
+            }
+        }
+    }
+    for n in names.guix_to_arch(&guix.pkgbase) {
+        if !candidates.contains(&n) {
+            candidates.push(n);
+        }
+    }
+    let mut best: Option<(StoredRecipe, Comparison)> = None;
+    for candidate in candidates {
+        let Some(arch) = store.recipe_by_name(Some(Origin::Arch), &candidate)? else {
+            continue;
+        };
+        let c = compare(&arch.recipe, guix, names);
+        let Some(rank) = c.evidence.first().map(Evidence::rank) else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(_, b)| rank < b.evidence[0].rank())
+        {
+            best = Some((arch, c));
+        }
+    }
+    Ok(best)
 }
 
 #[cfg(test)]

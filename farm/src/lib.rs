@@ -4,6 +4,7 @@
 //! This crate is synchronous; async callers use `spawn_blocking`. Every SQL
 //! statement of the project lives in its [`store`] module.
 
+pub mod advisory;
 pub mod compare;
 pub mod import;
 pub mod planner;

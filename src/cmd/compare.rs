@@ -5,10 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use kiln_farm::compare::{compare_all, ComparisonSummary, GuixIndex};
+use kiln_farm::compare::{arch_counterpart, compare_all, ComparisonSummary, GuixIndex};
 use kiln_farm::store::Store;
-use kiln_normalizer::compare::{compare, Comparison, NameMap, SameNames};
-use kiln_normalizer::{Checksum, ChecksumKind, Origin};
+use kiln_normalizer::compare::{Comparison, NameMap, SameNames};
+use kiln_normalizer::Origin;
 
 use super::db;
 use super::lookup::find;
@@ -75,37 +75,13 @@ pub fn pair(store: &Store, name: &str, names: &dyn NameMap) -> anyhow::Result<Op
         Some(r) => r,
         None => find(store, name, None)?,
     };
-    if stored.origin == Origin::Arch {
-        let index = GuixIndex::build(store)?;
-        return Ok(index.best_match(&stored.recipe, names).map(|(_, c)| c));
-    }
-    // A Guix recipe: Arch candidates by source file and by name.
-    let guix = &stored.recipe;
-    let mut candidates = Vec::new();
-    if let Some(sums) = guix.base.checksums.get(&ChecksumKind::Sha256) {
-        for c in sums.iter_all() {
-            if let Checksum::Digest(d) = c {
-                for m in store.recipes_with_sha256(d)? {
-                    if m.origin == Origin::Arch {
-                        candidates.push(m.recipe);
-                    }
-                }
-            }
-        }
-    }
-    candidates.push(guix.pkgbase.clone());
-    let mut best: Option<Comparison> = None;
-    for candidate in candidates {
-        let Some(arch) = store.recipe_by_name(Some(Origin::Arch), &candidate)? else {
-            continue;
-        };
-        let c = compare(&arch.recipe, guix, names);
-        let rank = |c: &Comparison| c.evidence.first().map_or(u8::MAX, |e| e.rank());
-        if !c.evidence.is_empty() && best.as_ref().is_none_or(|b| rank(&c) < rank(b)) {
-            best = Some(c);
-        }
-    }
-    Ok(best)
+    Ok(if stored.origin == Origin::Arch {
+        GuixIndex::build(store)?
+            .best_match(&stored.recipe, names)
+            .map(|(_, c)| c)
+    } else {
+        arch_counterpart(store, &stored.recipe, names)?.map(|(_, c)| c)
+    })
 }
 
 fn yes(b: bool) -> &'static str {

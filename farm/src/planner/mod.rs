@@ -170,3 +170,29 @@ pub fn plan(graph: &DependencyGraph, changed: &[&str], opts: PlanOptions) -> Reb
 
 #[cfg(test)]
 mod tests;
+
+/// The dependency graph of the current recipes of `origin` in the store.
+pub fn graph_from_store(
+    store: &crate::store::Store,
+    origin: kiln_normalizer::Origin,
+) -> Result<DependencyGraph, crate::store::StoreError> {
+    use kiln_normalizer::DependencyKind;
+    let rows = store.graph_rows(origin)?;
+    let mut graph = DependencyGraph::new();
+    for (recipe, provided) in &rows.provides {
+        graph.node(recipe);
+        if recipe != provided {
+            graph.add_provides(recipe, provided);
+        }
+    }
+    for (recipe, dependency, kind) in &rows.dependencies {
+        let kind = match kind {
+            DependencyKind::Runtime => EdgeKind::Runtime,
+            DependencyKind::Build => EdgeKind::Build,
+            _ => EdgeKind::Check,
+        };
+        graph.add_dependency(recipe, dependency, kind);
+    }
+    graph.finish();
+    Ok(graph)
+}

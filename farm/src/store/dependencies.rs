@@ -339,3 +339,66 @@ mod tests {
         assert!(store.recipes_with_sha256("00").unwrap().is_empty());
     }
 }
+
+/// The rows the rebuild planner builds its graph from, for one origin.
+#[derive(Debug, Clone, Default)]
+pub struct GraphRows {
+    /// (recipe, name it answers to): its packages and what they provide.
+    pub provides: Vec<(String, String)>,
+    /// (recipe, dependency name, kind) for depends, makedepends, checkdepends.
+    pub dependencies: Vec<(String, String, DependencyKind)>,
+}
+
+impl Store {
+    /// Every current recipe's names and dependencies of `origin`, in two
+    /// queries, for building the rebuild planner's graph.
+    pub fn graph_rows(&self, origin: Origin) -> Result<GraphRows, StoreError> {
+        let doing = || format!("reading the {origin} dependency graph");
+        let mut rows = GraphRows::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.name, p.name FROM packages p JOIN recipes r ON r.id = p.recipe_id
+                 WHERE r.origin = ?1 AND r.removed_at IS NULL
+                 UNION ALL
+                 SELECT r.name, v.name FROM provides v JOIN recipes r ON r.id = v.recipe_id
+                 WHERE r.origin = ?1 AND r.removed_at IS NULL",
+            )
+            .doing(doing)?;
+        let found = stmt
+            .query_map([origin.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .doing(doing)?;
+        for row in found {
+            rows.provides.push(row.doing(doing)?);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.name, d.name, d.kind FROM dependencies d
+                 JOIN recipes r ON r.id = d.recipe_id
+                 WHERE r.origin = ?1 AND r.removed_at IS NULL
+                   AND d.kind IN ('runtime', 'build', 'check')
+                   AND (d.arch IS NULL OR d.arch = 'x86_64')",
+            )
+            .doing(doing)?;
+        let found = stmt
+            .query_map([origin.as_str()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .doing(doing)?;
+        for row in found {
+            let (recipe, name, kind) = row.doing(doing)?;
+            let kind = match kind.as_str() {
+                "runtime" => DependencyKind::Runtime,
+                "build" => DependencyKind::Build,
+                _ => DependencyKind::Check,
+            };
+            rows.dependencies.push((recipe, name, kind));
+        }
+        Ok(rows)
+    }
+}

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "builds",
         sql: include_str!("../../migrations/0002_builds.sql"),
     },
+    Migration {
+        version: 3,
+        name: "advisories",
+        sql: include_str!("../../migrations/0003_advisories.sql"),
+    },
 ];
 
 /// The schema version this build creates.

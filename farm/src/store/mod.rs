@@ -20,6 +20,7 @@
 //! - `migrations`: the numbered schema files under `farm/migrations/`.
 //! - `path`: where the database file lives.
 
+mod advisories;
 mod builds;
 mod dependencies;
 mod error;
@@ -40,11 +41,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kiln_normalizer::Origin;
 use rusqlite::Connection;
 
+pub use advisories::Wave;
 pub use builds::{
     ArtifactRecord, Build, BuildEnd, BuildFilter, BuildId, BuildInput, BuildStatus, Lane, Lease,
     NewBuild,
 };
-pub use dependencies::{DependencyRecord, SourceMatch};
+pub use dependencies::{DependencyRecord, GraphRows, SourceMatch};
 pub use error::StoreError;
 pub use findings::Finding;
 pub use imports::{ChangeEvent, ChangeKind, ImportFailure, ImportKind, ImportRun};

@@ -24,6 +24,11 @@ use crate::version::vercmp;
 pub trait NameMap {
     /// The Guix names an Arch package name may correspond to, best first.
     fn arch_to_guix(&self, arch: &str) -> Vec<String>;
+
+    /// The Arch names a Guix package name may correspond to, best first.
+    fn guix_to_arch(&self, guix: &str) -> Vec<String> {
+        vec![guix.to_owned()]
+    }
 }
 
 /// The identity mapping: same name on both sides.
