@@ -109,11 +109,13 @@ impl DependencyGraph {
             .unwrap_or_default()
     }
 
-    pub(super) fn dependents_of(&self, node: usize) -> &[(usize, EdgeKind)] {
+    /// The nodes that depend on `node`, with the edge kind.
+    pub fn dependents_of(&self, node: usize) -> &[(usize, EdgeKind)] {
         &self.dependents[node]
     }
 
-    pub(super) fn dependencies_of(&self, node: usize) -> &[(usize, EdgeKind)] {
+    /// The nodes `node` depends on, with the edge kind.
+    pub fn dependencies_of(&self, node: usize) -> &[(usize, EdgeKind)] {
         &self.dependencies[node]
     }
 

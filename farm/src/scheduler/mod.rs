@@ -10,6 +10,10 @@ use std::collections::HashMap;
 
 use kiln_normalizer::{DependencyKind, Origin};
 
+mod wave;
+
+pub use wave::{plan_advisory, plan_dependents, queue_wave, WavePlan, DEFAULT_DURATION};
+
 use crate::store::{BuildId, Lane, NewBuild, RecipeId, Store, StoreError, StoredRecipe};
 
 /// How to queue builds.

@@ -249,3 +249,93 @@ fn what_a_build_was_built_against_and_produced_is_kept() {
     let counts = store.build_counts().unwrap();
     assert_eq!(counts, [(BuildStatus::Succeeded, 1)]);
 }
+
+#[test]
+fn a_wave_rebuilds_dependents_after_their_dependency_and_a_failure_blocks_only_them() {
+    let (_tmp, mut store) = store();
+    let plan = plan_dependents(
+        &store,
+        Origin::Arch,
+        &["libfoo".into()],
+        crate::planner::PlanOptions::default(),
+        2,
+    )
+    .unwrap();
+    assert_eq!(plan.plan.waves, [vec!["libfoo"], vec!["app", "tool"]]);
+    assert_eq!(plan.estimate_secs, 2 * DEFAULT_DURATION.as_secs());
+    let (wave, queued) = queue_wave(&mut store, &plan, "test", None, 0).unwrap();
+    assert_eq!(names(&queued), ["libfoo", "app", "tool"]);
+    assert_eq!(store.waves().unwrap()[0].id, wave);
+    for q in &queued[1..] {
+        assert_eq!(store.build_waits(q.build).unwrap(), [queued[0].build]);
+    }
+    let (b, lease) = store.lease_next_build("c", "local", 60).unwrap().unwrap();
+    assert_eq!(b.wave, Some(wave));
+    store.finish_build(lease, &failed_end()).unwrap();
+    let listed = store
+        .builds(&crate::store::BuildFilter {
+            wave: Some(wave),
+            status: Some(BuildStatus::DependencyFailed),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+}
+
+#[test]
+fn an_advisory_wave_takes_only_dependents_built_against_an_affected_version() {
+    let (_tmp, mut store) = store();
+    // libfoo 1.0 built; app built against it; tool built against 1.1.
+    queue(&mut store, &["libfoo".into()], &QueueOptions::default()).unwrap();
+    let (_, lease) = store.lease_next_build("c", "local", 60).unwrap().unwrap();
+    store.finish_build(lease, &ok_end()).unwrap();
+    for (name, against) in [("app", "1.0-1"), ("tool", "1.1-1")] {
+        queue(&mut store, &[name.into()], &QueueOptions::default()).unwrap();
+        let (_, lease) = store.lease_next_build("c", "local", 60).unwrap().unwrap();
+        let end = BuildEnd {
+            inputs: vec![crate::store::BuildInput {
+                name: "libfoo".into(),
+                version: against.into(),
+                build: None,
+                artifact_sha256: None,
+            }],
+            ..ok_end()
+        };
+        store.finish_build(lease, &end).unwrap();
+    }
+    // libfoo 1.1 is imported.
+    let run = store.begin_import_run(ImportKind::Dir, "t", None).unwrap();
+    let mut libfoo = recipe(&pkg("libfoo", "1.1", "glibc", ""));
+    libfoo
+        .base
+        .relation_mut(kiln_normalizer::Relation::Provides)
+        .all = Some(vec!["libfoo.so=1-64".into()]);
+    store
+        .upsert_recipe(run, &libfoo, &Provenance::default(), "libfoo-1.1")
+        .unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../recipes/samples/advisories/KILN-2026-0001.json"
+    ))
+    .unwrap();
+    let advisory = crate::advisory::parse_advisories(&text, "a.json")
+        .unwrap()
+        .remove(0);
+    let plans = plan_advisory(
+        &store,
+        &advisory,
+        &kiln_normalizer::compare::SameNames,
+        crate::planner::PlanOptions::default(),
+        2,
+    )
+    .unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].plan.waves, [vec!["libfoo"], vec!["app"]]);
+    assert_eq!(
+        plans[0].skipped,
+        [(
+            "tool".to_owned(),
+            "last built against a fixed version".to_owned()
+        )]
+    );
+}
