@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 /// The name mapping used across origins.
-fn names() -> impl NameMap {
+pub fn names() -> impl NameMap {
     SameNames
 }
 

@@ -5,11 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod advisory;
 pub mod compare;
 pub mod db;
 pub mod import;
 pub mod lookup;
 pub mod progress;
+pub mod rebuild;
 pub mod sources;
 pub mod srcinfo;
 pub mod vercmp;
@@ -45,6 +47,10 @@ enum Command {
     Compare(compare::Args),
     /// The content-addressed source store.
     Sources(sources::Args),
+    /// Security advisories (OSV, Arch security tracker).
+    Advisory(advisory::Args),
+    /// Rebuild a recipe, its dependents, or what an advisory calls for.
+    Rebuild(rebuild::Args),
 }
 
 /// Runs the parsed command line.
@@ -59,6 +65,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deps(args) => lookup::deps(&args, db),
         Command::Compare(args) => compare::run(&args, db),
         Command::Sources(args) => sources::run(&args, db),
+        Command::Advisory(args) => advisory::run(&args, db),
+        Command::Rebuild(args) => rebuild::run(&args, db),
     }
 }
 
