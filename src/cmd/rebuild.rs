@@ -125,7 +125,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
             plan_dependents(
                 &store,
                 recipe.origin,
-                &[recipe.name.clone()],
+                std::slice::from_ref(&recipe.name),
                 options,
                 args.slots,
             )?
