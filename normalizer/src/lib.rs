@@ -13,11 +13,13 @@
 //! - [`srcinfo`]: the `.SRCINFO` emitter and reader.
 //! - [`guix_version`]: Guix's version order (glibc `strverscmp`).
 //! - [`compare`]: the same software as an Arch recipe and a Guix package.
+//! - [`mapping`]: Arch <-> Guix package names and SPDX <-> Guix licenses.
 
 pub mod compare;
 pub mod dependency;
 pub mod guix_version;
 pub mod license;
+pub mod mapping;
 pub mod recipe;
 pub mod source;
 pub mod srcinfo;
