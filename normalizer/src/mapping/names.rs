@@ -181,13 +181,15 @@ impl NameTable {
                 "optional-prefix" => Rule::OptionalPrefix {
                     prefix: arch.to_owned(),
                 },
-                other => return Err(MappingError {
-                    file: "name-rules.tsv".into(),
-                    line: row.line,
-                    message: format!(
+                other => {
+                    return Err(MappingError {
+                        file: "name-rules.tsv".into(),
+                        line: row.line,
+                        message: format!(
                         "unknown rule kind {other:?} (expected prefix, suffix or optional-prefix)"
                     ),
-                }),
+                    })
+                }
             };
             rules.push(rule);
         }
