@@ -1,0 +1,1 @@
+//! A Guix package form from a recipe (normally a PKGBUILD-origin one).

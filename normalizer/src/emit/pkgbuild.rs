@@ -1,0 +1,1 @@
+//! A PKGBUILD from a recipe (normally a Guix-origin one).
