@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod srcinfo;
+pub mod translate;
 pub mod vercmp;
 
 /// Kiln reads Arch PKGBUILDs and Guix package definitions into one recipe
@@ -22,6 +23,9 @@ enum Command {
     Vercmp(vercmp::Args),
     /// Print or write the .SRCINFO of PKGBUILDs, read statically.
     Srcinfo(srcinfo::Args),
+    /// Translate a recipe: PKGBUILD to a Guix package form, a Guix-origin
+    /// recipe (JSON) to a PKGBUILD, or either to the normalized JSON.
+    Translate(translate::Args),
 }
 
 /// Runs the parsed command line.
@@ -29,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
         Command::Srcinfo(args) => srcinfo::run(&args),
+        Command::Translate(args) => translate::run(&args),
     }
 }
 
