@@ -111,11 +111,22 @@ fn emitted_pkgbuilds_pass_bash_and_read_back() {
 }
 
 /// Guile reads each form between `;;; kiln-form NAME` markers on its own
-/// and prints `ok NAME` for a `(define-public SYMBOL (package ...))`, or
-/// what went wrong. One Guile process for the whole file.
+/// and prints `ok NAME` for a `(define-public SYMBOL (package FIELD...))`
+/// whose fields are all package fields with a string name, or what went
+/// wrong. One Guile process for the whole file.
+///
+/// Guix modules read `#~`, `#$` and `#+` through reader extensions that
+/// `(guix gexp)` installs; the script installs the same extensions (each
+/// reads the next datum) since Guix itself is not on this machine.
 const GUILE_CHECK: &str = r#"
 (use-modules (ice-9 textual-ports))
+(read-hash-extend #\~ (lambda (chr port) (list 'gexp (read port))))
+(read-hash-extend #\$ (lambda (chr port) (list 'ungexp (read port))))
+(read-hash-extend #\+ (lambda (chr port) (list 'ungexp-native (read port))))
 (define marker "\n;;; kiln-form ")
+(define known-fields
+  '(name version source build-system arguments native-inputs inputs
+    propagated-inputs outputs home-page synopsis description license))
 (define text (call-with-input-file FILE get-string-all))
 (define (verdict chunk)
   (catch #t
@@ -129,7 +140,12 @@ const GUILE_CHECK: &str = r#"
                     (symbol? (cadr datum))
                     (pair? (caddr datum))
                     (eq? (car (caddr datum)) 'package))
-               "ok")
+               (let ((fields (cdr (caddr datum))))
+                 (cond ((not (and-map (lambda (f) (and (pair? f) (memq (car f) known-fields)))
+                                      fields))
+                        "unknown-field")
+                       ((not (string? (cadr (assq 'name fields)))) "name-not-string")
+                       (else "ok"))))
               (else "wrong-shape"))))
     (lambda (key . args) (string-append "error:" (symbol->string key)))))
 (let loop ((start 0))

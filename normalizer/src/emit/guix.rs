@@ -264,18 +264,19 @@ impl Form<'_> {
             ChecksumKind::Sha256 | ChecksumKind::Sha512 => digest(*k, s),
             _ => None,
         });
-        let close = if patches.is_empty() { "))))" } else { "))" };
+        // Closes the origin and the source field, unless patches follow.
+        let end = if patches.is_empty() { "))" } else { "" };
         match hash {
             Some((ChecksumKind::Sha256, b32)) => {
                 self.line(14, "(sha256");
                 self.line(15, "(base32");
-                self.line(16, &format!("{}{close}", scheme_string(&b32)));
+                self.line(16, &format!("{})){end}", scheme_string(&b32)));
             }
             Some((_, b32)) => {
                 self.line(14, "(hash (content-hash");
                 self.line(20, "(base32");
                 self.line(21, &format!("{})", scheme_string(&b32)));
-                self.line(20, &format!("sha512{close}"));
+                self.line(20, &format!("sha512)){end}"));
             }
             None => {
                 let why = match &sum {
@@ -290,7 +291,7 @@ impl Form<'_> {
                     "source {}: no sha256 or sha512 for Guix: {why}",
                     main.url()
                 ));
-                self.line(14, &format!("(sha256 #f){close}"));
+                self.line(14, &format!("(sha256 #f){end}"));
             }
         }
         if !patches.is_empty() {
