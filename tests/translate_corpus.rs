@@ -102,7 +102,11 @@ fn emitted_pkgbuilds_pass_bash_and_read_back() {
             .flat_map(|l| l.iter_all())
             .map(|d| d.name().to_owned())
             .collect();
-        let want: Vec<String> = guix.guix.as_ref().unwrap().inputs
+        let want: Vec<String> = guix
+            .guix
+            .as_ref()
+            .unwrap()
+            .inputs
             .iter()
             .map(|i| maps.guix_to_arch(i.name.as_deref().unwrap())[0].clone())
             .collect();

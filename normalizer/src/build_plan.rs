@@ -248,6 +248,8 @@ impl Reader<'_> {
         let in_check = self.function == "check";
         match cmd {
             "cd" | "true" | ":" => true,
+            // Patches listed as sources become the origin's patches.
+            "patch" => self.function == "prepare",
             c if c == "configure" || c.ends_with("/configure") => {
                 self.set_system("gnu");
                 self.plan.runs_configure = true;

@@ -386,7 +386,9 @@ impl Form<'_> {
         }
     }
 
-    fn inputs(&mut self, field: &str, relations: &[Relation]) {
+    /// The Guix inputs for some relations, mapped, without the package
+    /// itself, implicit inputs and repeats.
+    fn input_refs(&self, relations: &[Relation], exclude: &[GuixRef]) -> Vec<GuixRef> {
         let own = self.maps.arch_to_guix_refs(&self.recipe.pkgbase);
         let mut refs: Vec<GuixRef> = Vec::new();
         for r in relations {
@@ -397,11 +399,15 @@ impl Form<'_> {
                 let Some(g) = self.maps.arch_to_guix_refs(dep.name()).into_iter().next() else {
                     continue;
                 };
-                if own.first() != Some(&g) && !refs.contains(&g) {
+                if own.first() != Some(&g) && !refs.contains(&g) && !exclude.contains(&g) {
                     refs.push(g);
                 }
             }
         }
+        refs
+    }
+
+    fn inputs(&mut self, field: &str, mut refs: Vec<GuixRef>) {
         if refs.is_empty() {
             return;
         }
@@ -568,11 +574,11 @@ pub fn package_form(recipe: &Recipe, maps: &Mappings) -> Emitted {
         }
     }
     f.arguments(&plan, &system);
-    f.inputs(
-        "native-inputs",
-        &[Relation::MakeDepends, Relation::CheckDepends],
-    );
-    f.inputs("inputs", &[Relation::Depends]);
+    // What is needed at run time is an input, which build steps see too.
+    let inputs = f.input_refs(&[Relation::Depends], &[]);
+    let native = f.input_refs(&[Relation::MakeDepends, Relation::CheckDepends], &inputs);
+    f.inputs("native-inputs", native);
+    f.inputs("inputs", inputs);
     if let Some(opt) = f
         .fields
         .relation(Relation::OptDepends)

@@ -23,3 +23,6 @@ pub struct Emitted {
     /// One lower-case sentence per thing that did not translate.
     pub warnings: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests;
