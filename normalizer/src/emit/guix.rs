@@ -159,7 +159,7 @@ impl Form<'_> {
 
     fn comment(&mut self, indent: usize, text: &str) {
         for l in text.lines() {
-            self.line(indent, &format!(";; {l}").trim_end().to_owned());
+            self.line(indent, format!(";; {l}").trim_end());
         }
     }
 

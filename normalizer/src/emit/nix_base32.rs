@@ -46,7 +46,7 @@ pub fn decode(text: &str, byte_len: usize) -> Option<Vec<u8>> {
 
 /// Hex digest to Nix base-32; `None` unless `hex` is whole bytes of hex.
 pub fn from_hex(hex: &str) -> Option<String> {
-    if hex.len() % 2 != 0 || hex.is_empty() {
+    if !hex.len().is_multiple_of(2) || hex.is_empty() {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())
