@@ -249,3 +249,44 @@ fn corpus_pkgbuilds_translate_to_forms_guile_reads() {
         GUILE_READ_FLOOR * 100.0
     );
 }
+
+/// Every Guix name in `recipes/mappings/names.tsv` is a package name or a
+/// package variable of the Guix corpus (a regression guard against typos
+/// and names Guix does not have).
+#[test]
+fn mapped_guix_names_exist_in_the_guix_corpus() {
+    let modules = root().join("../shared/corpus/guix/gnu/packages");
+    if !modules.is_dir() {
+        eprintln!("skipping: no Guix corpus at {}", modules.display());
+        return;
+    }
+    let mut known = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&modules).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "scm") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        for (marker, end) in [("(name \"", '"'), ("(define-public ", ' ')] {
+            for piece in text.split(marker).skip(1) {
+                let name = piece.split([end, '\n', ')']).next().unwrap_or("");
+                known.insert(name.to_owned());
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for line in kiln_normalizer::mapping::NAMES_TSV.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let guix = line.split('\t').nth(1).unwrap_or("");
+        if guix == "-" {
+            continue;
+        }
+        let name = kiln_normalizer::mapping::GuixRef::parse(guix).name;
+        if !known.contains(&name) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "not in the Guix corpus: {missing:?}");
+}
