@@ -12,12 +12,18 @@
 //! - [`recipe`]: the recipe, split packages and overrides, warnings.
 //! - [`srcinfo`]: the `.SRCINFO` emitter and reader.
 //! - [`guix_version`]: Guix's version order (glibc `strverscmp`).
+//! - [`build_plan`]: what a PKGBUILD's shell functions do, for translation.
 //! - [`compare`]: the same software as an Arch recipe and a Guix package.
+//! - [`emit`]: a recipe as a Guix package form or as a PKGBUILD.
+//! - [`mapping`]: Arch <-> Guix package names and SPDX <-> Guix licenses.
 
+pub mod build_plan;
 pub mod compare;
 pub mod dependency;
+pub mod emit;
 pub mod guix_version;
 pub mod license;
+pub mod mapping;
 pub mod recipe;
 pub mod source;
 pub mod srcinfo;

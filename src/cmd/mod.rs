@@ -14,6 +14,7 @@ pub mod progress;
 pub mod rebuild;
 pub mod sources;
 pub mod srcinfo;
+pub mod translate;
 pub mod vercmp;
 
 /// Kiln reads Arch PKGBUILDs and Guix package definitions into one recipe
@@ -51,6 +52,9 @@ enum Command {
     Advisory(advisory::Args),
     /// Rebuild a recipe, its dependents, or what an advisory calls for.
     Rebuild(rebuild::Args),
+    /// Translate a recipe: PKGBUILD to a Guix package form, a Guix-origin
+    /// recipe (JSON) to a PKGBUILD, or either to the normalized JSON.
+    Translate(translate::Args),
 }
 
 /// Runs the parsed command line.
@@ -67,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources(args) => sources::run(&args, db),
         Command::Advisory(args) => advisory::run(&args, db),
         Command::Rebuild(args) => rebuild::run(&args, db),
+        Command::Translate(args) => translate::run(&args),
     }
 }
 

@@ -1,33 +1,11 @@
 //! Infers the build system from the text of `build()` (or `package()` when
-//! there is no `build()`): the first tool whose invocation is plain to see.
+//! there is no `build()`), with the model's own reading of shell bodies
+//! ([`kiln_normalizer::build_plan::infer_system`]), so import and
+//! translation agree.
 
 /// The build system named in `body`, if one is obvious.
 pub(crate) fn infer(body: &str) -> Option<&'static str> {
-    let has = |needle: &str| body.contains(needle);
-    if has("cmake ") || has("cmake\n") {
-        return Some("cmake");
-    }
-    if has("meson ") || has("arch-meson") {
-        return Some("meson");
-    }
-    if has("cargo build") || has("cargo install") {
-        return Some("cargo");
-    }
-    if has("go build") || has("go install") {
-        return Some("go");
-    }
-    if has("python -m build")
-        || has("python -m installer")
-        || has("python3 -m build")
-        || has("setup.py")
-        || has("python -m pip")
-    {
-        return Some("python");
-    }
-    if has("./configure") || has("make") {
-        return Some("gnu");
-    }
-    None
+    kiln_normalizer::build_plan::infer_system(body)
 }
 
 #[cfg(test)]
@@ -44,7 +22,8 @@ mod tests {
             ),
             ("cargo build --release --locked", Some("cargo")),
             ("go build -o foo .", Some("go")),
-            ("python -m build --wheel --no-isolation", Some("python")),
+            ("python -m build --wheel --no-isolation", Some("pyproject")),
+            ("python setup.py build", Some("python")),
             ("./configure --prefix=/usr\nmake", Some("gnu")),
             ("install -Dm644 foo bar", None),
         ];
