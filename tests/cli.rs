@@ -72,3 +72,59 @@ fn sources_add_prints_the_sha256() {
     );
     assert!(tmp.path().join("kiln/sources").is_dir());
 }
+
+#[test]
+fn translations_advisories_and_rebuild_plans_from_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.db");
+    let arch = samples("arch");
+    assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
+
+    let (ok, out, _) = kiln(&db, &["show", "zlib", "--format", "guix"]);
+    assert!(ok);
+    assert!(out.starts_with("(define-public zlib"), "{out}");
+    assert!(out.contains("(license license:zlib)"), "{out}");
+
+    let advisories = samples("advisories");
+    let (ok, out, err) = kiln(
+        &db,
+        &[
+            "advisory",
+            "add",
+            advisories.join("KILN-2026-0001.json").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("added KILN-2026-0001"), "{out}");
+    let (ok, out, _) = kiln(&db, &["advisory", "show", "CVE-2026-00001"]);
+    assert!(ok);
+    assert!(out.contains("arch/libfoo 1.0-1: vulnerable"), "{out}");
+
+    let (ok, out, _) = kiln(
+        &db,
+        &["rebuild", "libfoo", "--dependents", "--dry-run", "--json"],
+    );
+    assert!(ok);
+    let plans: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        plans[0]["plan"]["waves"],
+        serde_json::json!([["libfoo"], ["app", "tool"]])
+    );
+
+    let (ok, out, _) = kiln(
+        &db,
+        &["rebuild", "--advisory", "KILN-2026-0001", "--dry-run"],
+    );
+    assert!(ok);
+    assert!(
+        out.contains("no recipe in the store is at a fixed version yet"),
+        "{out}"
+    );
+
+    let (ok, _, err) = kiln(
+        &db,
+        &["advisory", "add", arch.join("app/app.c").to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(err.contains("app.c: line 1"), "{err}");
+}

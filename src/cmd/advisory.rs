@@ -111,7 +111,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
             let Some(a) = store.advisory(id)? else {
                 bail!("no advisory {id:?} in the store");
             };
-            let found = assess(&store, &a, &names())?;
+            let found = assess(&store, &a, names())?;
             if *json {
                 println!(
                     "{}",

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 use kiln_farm::compare::{arch_counterpart, compare_all, ComparisonSummary, GuixIndex};
 use kiln_farm::store::Store;
-use kiln_normalizer::compare::{Comparison, NameMap, SameNames};
+use kiln_normalizer::compare::{Comparison, NameMap};
+use kiln_normalizer::mapping::Mappings;
 use kiln_normalizer::Origin;
 
 use super::db;
@@ -40,8 +41,8 @@ pub struct Args {
 }
 
 /// The name mapping used across origins.
-pub fn names() -> impl NameMap {
-    SameNames
+pub fn names() -> &'static Mappings {
+    Mappings::builtin()
 }
 
 /// Runs `kiln compare`.
@@ -49,7 +50,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
     let store = db::open(db_flag)?;
     let names = names();
     if args.all {
-        let summary = compare_all(&store, &names, args.top)?;
+        let summary = compare_all(&store, names, args.top)?;
         match args.format {
             CompareFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
             CompareFormat::Table => print_summary(&summary),
@@ -59,7 +60,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
     let Some(name) = &args.name else {
         bail!("give a recipe name or --all");
     };
-    let Some(c) = pair(&store, name, &names)? else {
+    let Some(c) = pair(&store, name, names)? else {
         bail!("{name}: no counterpart found in the other origin (no shared source file, upstream URL, home page or mapped name)");
     };
     match args.format {

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use kiln_farm::store::{DependencyRecord, NameMatch, Store, StoredRecipe};
-use kiln_normalizer::{srcinfo, Origin, Recipe};
+use kiln_normalizer::mapping::Mappings;
+use kiln_normalizer::{emit, srcinfo, Origin, Recipe};
 
 use super::db::{self, OriginArg};
 
@@ -70,6 +71,10 @@ pub enum ShowFormat {
     Json,
     /// The `.SRCINFO` makepkg would print.
     Srcinfo,
+    /// A PKGBUILD (translated, for a Guix recipe).
+    Pkgbuild,
+    /// A Guix package form (translated, for an Arch recipe).
+    Guix,
 }
 
 /// Arguments of `kiln show`.
@@ -106,6 +111,18 @@ pub fn show(args: &ShowArgs, db_flag: Option<&Path>) -> anyhow::Result<ExitCode>
         ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&stored.recipe)?),
         ShowFormat::Srcinfo => print!("{}", srcinfo::emit(&stored.recipe)),
         ShowFormat::Text => print_text(&store, &stored)?,
+        ShowFormat::Pkgbuild | ShowFormat::Guix => {
+            let maps = Mappings::builtin();
+            let emitted = if args.format == ShowFormat::Guix {
+                emit::guix::package_form(&stored.recipe, maps)
+            } else {
+                emit::pkgbuild::pkgbuild(&stored.recipe, maps)
+            };
+            print!("{}", emitted.text);
+            for w in &emitted.warnings {
+                eprintln!("kiln: not translated: {w}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

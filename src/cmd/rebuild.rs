@@ -111,7 +111,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
         let Some(a) = store.advisory(id)? else {
             bail!("no advisory {id:?} in the store");
         };
-        let plans = plan_advisory(&store, &a, &names(), options, args.slots)?;
+        let plans = plan_advisory(&store, &a, names(), options, args.slots)?;
         if plans.is_empty() {
             println!("{}: no recipe in the store is at a fixed version yet", a.id);
         }

@@ -99,6 +99,10 @@ impl NameMap for Mappings {
         }
         out
     }
+
+    fn guix_to_arch(&self, guix: &str) -> Vec<String> {
+        Mappings::guix_to_arch(self, guix)
+    }
 }
 
 #[cfg(test)]
