@@ -136,6 +136,38 @@ impl DockerExecutor {
         result
     }
 
+    /// Creates, fills and starts the container of `job` without following
+    /// it, and returns its id: the build then runs detached, and
+    /// [`DockerExecutor::reattach`] collects it. (`run` is `start` followed
+    /// by the same collection.) The container is removed if it cannot be
+    /// started.
+    pub async fn start(&self, job: &BuildJob) -> Result<String, ExecutorError> {
+        Ok(self.start_container(job).await?.0)
+    }
+
+    async fn start_container(&self, job: &BuildJob) -> Result<(String, SystemTime), ExecutorError> {
+        let build_id = job.build_id.as_str();
+        let upload = upload_tar(job).map_err(|reason| ExecutorError::InvalidJob {
+            build_id: build_id.to_string(),
+            reason,
+        })?;
+        let container_id = self.create(job).await?;
+        let cleanup = Cleanup::new(&self.docker, &container_id);
+        info!(build_id, recipe = %job.recipe, container_id, image = %job.image, "build container created");
+        let options = UploadToContainerOptionsBuilder::default().path("/").build();
+        self.docker
+            .upload_to_container(&container_id, Some(options), body_full(upload.into()))
+            .await
+            .map_err(|e| container_error("uploading build files", build_id, &container_id, e))?;
+        let started = SystemTime::now();
+        self.docker
+            .start_container(&container_id, None::<StartContainerOptions>)
+            .await
+            .map_err(|e| container_error("starting container", build_id, &container_id, e))?;
+        cleanup.disarm();
+        Ok((container_id, started))
+    }
+
     async fn inspect(
         &self,
         build_id: &str,
@@ -419,32 +451,19 @@ impl Executor for DockerExecutor {
         job: BuildJob,
         log: mpsc::Sender<String>,
     ) -> Result<BuildReport, ExecutorError> {
-        let build_id = job.build_id.as_str();
-        let upload = upload_tar(&job).map_err(|reason| ExecutorError::InvalidJob {
-            build_id: build_id.to_string(),
-            reason,
-        })?;
-        let container_id = self.create(&job).await?;
+        let (container_id, started) = self.start_container(&job).await?;
         let cleanup = Cleanup::new(&self.docker, &container_id);
-        info!(build_id, recipe = %job.recipe, container_id, image = %job.image, "build container created");
-        let result = async {
-            let options = UploadToContainerOptionsBuilder::default().path("/").build();
-            self.docker
-                .upload_to_container(&container_id, Some(options), body_full(upload.into()))
-                .await
-                .map_err(|e| {
-                    container_error("uploading build files", build_id, &container_id, e)
-                })?;
-            let started = SystemTime::now();
-            self.docker
-                .start_container(&container_id, None::<StartContainerOptions>)
-                .await
-                .map_err(|e| container_error("starting container", build_id, &container_id, e))?;
-            let deadline = started + job.limits.wall_clock;
-            self.follow_and_collect(build_id, &container_id, &job.limits, deadline, started, log)
-                .await
-        }
-        .await;
+        let deadline = started + job.limits.wall_clock;
+        let result = self
+            .follow_and_collect(
+                &job.build_id,
+                &container_id,
+                &job.limits,
+                deadline,
+                started,
+                log,
+            )
+            .await;
         cleanup.remove().await;
         result
     }
@@ -465,6 +484,10 @@ impl Cleanup {
             container_id: container_id.to_string(),
             armed: true,
         }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
     }
 
     async fn remove(mut self) {
