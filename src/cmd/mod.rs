@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod advisory;
 pub mod compare;
 pub mod db;
+pub mod image;
 pub mod import;
 pub mod lookup;
 pub mod progress;
@@ -55,6 +56,8 @@ enum Command {
     /// Translate a recipe: PKGBUILD to a Guix package form, a Guix-origin
     /// recipe (JSON) to a PKGBUILD, or either to the normalized JSON.
     Translate(translate::Args),
+    /// Manage the build image containers run in.
+    Image(image::Args),
 }
 
 /// Runs the parsed command line.
@@ -72,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Advisory(args) => advisory::run(&args, db),
         Command::Rebuild(args) => rebuild::run(&args, db),
         Command::Translate(args) => translate::run(&args),
+        Command::Image(args) => image::run(&args),
     }
 }
 

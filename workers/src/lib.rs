@@ -4,3 +4,26 @@
 //!
 //! Executors know nothing of the store: they exchange the same job and report
 //! types a worker on another host would.
+
+pub mod archive;
+pub mod docker;
+pub mod executor;
+pub mod image;
+pub mod logcap;
+
+pub use docker::DockerExecutor;
+pub use executor::{
+    Artifact, BuildJob, BuildReport, Executor, ExecutorError, JobFile, Limits, Outcome,
+};
+pub use image::{bootstrap, ImageError, ImageSpec};
+
+/// The engine client the executor and the image bootstrap take.
+pub use bollard::Docker;
+
+/// Connects to the local Docker engine (`DOCKER_HOST` or the default
+/// socket) and negotiates the API version with it.
+pub async fn connect_local() -> Result<Docker, bollard::errors::Error> {
+    Docker::connect_with_local_defaults()?
+        .negotiate_version()
+        .await
+}

@@ -1,0 +1,326 @@
+//! The Docker executor against the real engine: builds of the sample
+//! recipes and of small fixtures that fail, hang, flood the log or reach for
+//! the network.
+//!
+//! Skips (with a notice) when the engine is unreachable or the build image
+//! cannot be made; CI runs `kiln image bootstrap` first so nothing skips
+//! there.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kiln_workers::archive::files_from_dir;
+use kiln_workers::{
+    bootstrap, BuildJob, BuildReport, DockerExecutor, Executor, ExecutorError, ImageSpec, JobFile,
+    Limits, Outcome,
+};
+use tokio::sync::{mpsc, OnceCell};
+
+/// The build image, made once per test binary (`None`: skip).
+static IMAGE: OnceCell<Option<String>> = OnceCell::const_new();
+
+async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
+    let executor = match DockerExecutor::connect_local().await {
+        Ok(e) => e,
+        Err(e) => {
+            println!("skipping {test}: {e}");
+            return None;
+        }
+    };
+    let image = IMAGE
+        .get_or_init(|| async {
+            let docker = kiln_workers::connect_local().await.ok()?;
+            match bootstrap(&docker, &ImageSpec::default(), false).await {
+                Ok(tag) => Some(tag),
+                Err(e) => {
+                    println!("build image cannot be made: {e}");
+                    None
+                }
+            }
+        })
+        .await;
+    match image {
+        Some(tag) => Some((executor, tag.clone())),
+        None => {
+            println!("skipping {test}: no build image");
+            None
+        }
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn sample(name: &str) -> Vec<JobFile> {
+    files_from_dir(&workspace().join("recipes/samples/arch").join(name)).unwrap()
+}
+
+fn fixture(name: &str) -> Vec<JobFile> {
+    files_from_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn job(build_id: &str, image: &str, files: Vec<JobFile>) -> BuildJob {
+    BuildJob {
+        build_id: format!("test-{build_id}-{}", std::process::id()),
+        recipe: build_id.to_string(),
+        image: image.to_string(),
+        files,
+        install: Vec::new(),
+        limits: Limits {
+            wall_clock: Duration::from_secs(300),
+            stop_grace: Duration::from_secs(2),
+            ..Limits::default()
+        },
+        labels: [("kiln.test".to_string(), "workers".to_string())].into(),
+    }
+}
+
+/// Runs a job, collecting the live log lines alongside.
+async fn run(executor: &DockerExecutor, job: BuildJob) -> (BuildReport, Vec<String>) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let lines = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        while let Some(line) = rx.recv().await {
+            lines.push(line);
+        }
+        lines
+    });
+    let report = executor.run(job, tx).await.expect("build infrastructure");
+    (report, lines.await.unwrap())
+}
+
+fn log_text(report: &BuildReport) -> String {
+    String::from_utf8_lossy(&report.log).into_owned()
+}
+
+async fn assert_gone(executor: &DockerExecutor, container_id: &str) {
+    let inspect = executor
+        .docker()
+        .inspect_container(
+            container_id,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await;
+    assert!(inspect.is_err(), "container {container_id} still exists");
+}
+
+async fn build_libfoo(executor: &DockerExecutor, image: &str) -> BuildReport {
+    let started = Instant::now();
+    let (report, lines) = run(executor, job("libfoo", image, sample("libfoo"))).await;
+    println!("libfoo built in {:.2}s", started.elapsed().as_secs_f64());
+    assert_eq!(report.outcome, Outcome::Succeeded, "{}", log_text(&report));
+    assert!(
+        lines.iter().any(|l| l.contains("Finished making: libfoo")),
+        "{lines:?}"
+    );
+    report
+}
+
+#[tokio::test]
+async fn libfoo_builds_into_a_package_listing_its_library() {
+    let Some((executor, image)) = setup("libfoo_builds").await else {
+        return;
+    };
+    let report = build_libfoo(&executor, &image).await;
+    assert_eq!(report.artifacts.len(), 1);
+    let artifact = &report.artifacts[0];
+    assert_eq!(artifact.name, "libfoo-1.0-1-x86_64.pkg.tar.zst");
+    assert_eq!(artifact.size, artifact.data.len() as u64);
+    for file in [
+        "usr/include/foo.h",
+        "usr/lib/libfoo.so.1",
+        "usr/lib/libfoo.so",
+    ] {
+        assert!(
+            artifact.files.iter().any(|f| f == file),
+            "{file} in {:?}",
+            artifact.files
+        );
+    }
+    assert!(!artifact.files.iter().any(|f| f == ".PKGINFO"));
+    assert!(report.finished > report.started);
+    assert!(!report.log_truncated);
+    assert_gone(&executor, &report.container_id).await;
+}
+
+#[tokio::test]
+async fn app_builds_against_installed_libfoo_artifact() {
+    let Some((executor, image)) = setup("app_builds").await else {
+        return;
+    };
+    let libfoo = build_libfoo(&executor, &image).await.artifacts.remove(0);
+    let mut app = job("app", &image, sample("app"));
+    app.install.push(JobFile {
+        path: libfoo.name.clone(),
+        mode: 0o644,
+        data: libfoo.data,
+    });
+    let (report, _) = run(&executor, app).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::Succeeded, "{log}");
+    assert!(log.contains("installing 1 dependency package"), "{log}");
+    assert!(log.contains("Starting check()"), "{log}");
+    assert!(report.artifacts[0].files.iter().any(|f| f == "usr/bin/app"));
+}
+
+#[tokio::test]
+async fn app_without_its_dependency_fails_to_link() {
+    let Some((executor, image)) = setup("app_without_dependency").await else {
+        return;
+    };
+    let (report, _) = run(&executor, job("app-nodep", &image, sample("app"))).await;
+    let log = log_text(&report);
+    assert!(matches!(report.outcome, Outcome::Failed { .. }), "{log}");
+    assert!(log.contains("foo.h") || log.contains("-lfoo"), "{log}");
+    assert!(report.artifacts.is_empty());
+}
+
+#[tokio::test]
+async fn failing_build_reports_exit_code_and_error_line() {
+    let Some((executor, image)) = setup("failing_build").await else {
+        return;
+    };
+    let (report, lines) = run(&executor, job("fails", &image, fixture("fails"))).await;
+    let Outcome::Failed { exit_code } = report.outcome else {
+        panic!(
+            "expected failure, got {:?}\n{}",
+            report.outcome,
+            log_text(&report)
+        );
+    };
+    assert_ne!(exit_code, 0);
+    assert!(log_text(&report).contains("kiln-test: error: the compiler exploded"));
+    assert!(lines
+        .iter()
+        .any(|l| l == "kiln-test: error: the compiler exploded"));
+    assert!(report.artifacts.is_empty());
+    assert_gone(&executor, &report.container_id).await;
+}
+
+#[tokio::test]
+async fn build_past_its_wall_clock_is_stopped_and_removed() {
+    let Some((executor, image)) = setup("wall_clock").await else {
+        return;
+    };
+    let mut job = job("sleeps", &image, fixture("sleeps"));
+    job.limits.wall_clock = Duration::from_secs(8);
+    job.limits.stop_grace = Duration::from_secs(1);
+    let started = Instant::now();
+    let (report, _) = run(&executor, job).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::TimedOut, "{log}");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(log.contains("kiln-test: going to sleep"), "{log}");
+    assert!(log.contains("wall-clock limit of 8s reached"), "{log}");
+    assert_gone(&executor, &report.container_id).await;
+}
+
+#[tokio::test]
+async fn silent_build_is_stopped() {
+    let Some((executor, image)) = setup("silence").await else {
+        return;
+    };
+    let mut job = job("silent", &image, fixture("sleeps"));
+    job.limits.silence = Duration::from_secs(4);
+    job.limits.stop_grace = Duration::from_secs(1);
+    let (report, _) = run(&executor, job).await;
+    assert_eq!(report.outcome, Outcome::Silent, "{}", log_text(&report));
+    assert_gone(&executor, &report.container_id).await;
+}
+
+#[tokio::test]
+async fn network_is_off_inside_the_build() {
+    let Some((executor, image)) = setup("network").await else {
+        return;
+    };
+    let (report, _) = run(&executor, job("network", &image, fixture("network"))).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::Succeeded, "{log}");
+    assert!(log.contains("kiln-test: network is off"), "{log}");
+    assert!(log.contains("kiln-test: interfaces: lo \n"), "{log}");
+}
+
+#[tokio::test]
+async fn log_cap_keeps_head_and_tail() {
+    let Some((executor, image)) = setup("log_cap").await else {
+        return;
+    };
+    let mut job = job("noisy", &image, fixture("noisy"));
+    job.limits.log_cap_bytes = 8192;
+    let (report, lines) = run(&executor, job).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::Succeeded, "{log}");
+    assert!(report.log_truncated);
+    assert!(report.log.len() < 8192 + 100, "{}", report.log.len());
+    assert!(
+        log.contains("==> kiln: running makepkg as builder"),
+        "{log}"
+    );
+    assert!(log.contains("bytes of log omitted]"), "{log}");
+    assert!(log.contains("kiln-noise 20000\n"), "{log}");
+    assert!(log.contains("Finished making: kiln-noisy"), "{log}");
+    assert!(!log.contains("kiln-noise 10000\n"), "{log}");
+    // The live stream is not capped.
+    assert!(lines.iter().any(|l| l == "kiln-noise 10000"));
+}
+
+#[tokio::test]
+async fn detached_build_is_listed_and_collected_by_reattach() {
+    let Some((executor, image)) = setup("reattach").await else {
+        return;
+    };
+    let job = job("slow", &image, fixture("slow"));
+    let container_id = executor.start(&job).await.unwrap();
+    let builds = executor.running_builds().await.unwrap();
+    assert!(
+        builds.contains(&(job.build_id.clone(), container_id.clone())),
+        "{builds:?}"
+    );
+
+    // A coordinator that restarted: a new executor, re-attaching by build id.
+    let restarted = DockerExecutor::connect_local().await.unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let report = restarted.reattach(&job.build_id, tx).await.unwrap();
+    let mut lines = Vec::new();
+    while let Some(line) = rx.recv().await {
+        lines.push(line);
+    }
+    assert_eq!(report.outcome, Outcome::Succeeded, "{}", log_text(&report));
+    assert!(lines.iter().any(|l| l == "kiln-test: tick 1"), "{lines:?}");
+    assert_eq!(report.artifacts.len(), 1);
+    assert!(report.artifacts[0]
+        .files
+        .iter()
+        .any(|f| f == "usr/share/kiln-slow/done"));
+    assert_gone(&executor, &container_id).await;
+    let err = restarted
+        .reattach(&job.build_id, mpsc::channel(1).0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExecutorError::NoSuchBuild(_)), "{err}");
+}
+
+#[tokio::test]
+async fn job_file_escaping_the_build_dir_is_refused() {
+    let Some((executor, image)) = setup("invalid_job").await else {
+        return;
+    };
+    let mut job = job("escape", &image, sample("libfoo"));
+    job.files.push(JobFile {
+        path: "../etc/evil".into(),
+        mode: 0o644,
+        data: Vec::new(),
+    });
+    let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
+    assert!(matches!(err, ExecutorError::InvalidJob { .. }), "{err}");
+}
