@@ -6,6 +6,8 @@
 
 pub mod advisory;
 pub mod compare;
+pub mod config;
+pub mod coordinator;
 pub mod import;
 pub mod planner;
 pub mod scheduler;

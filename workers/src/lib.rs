@@ -18,7 +18,7 @@ pub use executor::{
 pub use image::{bootstrap, ImageError, ImageSpec};
 
 /// The engine client the executor and the image bootstrap take.
-pub use bollard::Docker;
+pub use bollard::{ClientVersion, Docker, API_DEFAULT_VERSION};
 
 /// Connects to the local Docker engine (`DOCKER_HOST` or the default
 /// socket) and negotiates the API version with it.
