@@ -33,7 +33,7 @@ fn import_search_show_and_deps_on_the_samples() {
     let (ok, out, err) = kiln(&db, &["import", "dir", arch.to_str().unwrap(), "--json"]);
     assert!(ok, "{out}{err}");
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(summary["added"], 5);
+    assert_eq!(summary["import"]["added"], 5);
 
     let (ok, out, _) = kiln(&db, &["search", "deflate"]);
     assert!(ok);

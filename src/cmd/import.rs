@@ -64,10 +64,34 @@ pub fn run(args: &Args, db_flag: Option<&std::path::Path>) -> anyhow::Result<Exi
             names,
         } => import::import_aur_packages(&mut store, names, aur_url, &cache, progress)?,
     };
+    // A recipe updated from an affected to a fixed version starts the
+    // advisory's rebuild wave.
+    let waves = kiln_farm::scheduler::waves_after_import(
+        &mut store,
+        kiln_farm::store::RunId(summary.run),
+        super::compare::names(),
+        2,
+    )?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "import": summary, "waves": waves })
+            )?
+        );
     } else {
         print_summary(&summary);
+        for w in &waves {
+            println!(
+                "{} {} -> {} fixes {}: queued wave {} ({} builds)",
+                w.recipe,
+                w.old_version,
+                w.new_version,
+                w.advisory,
+                w.wave,
+                w.builds.len()
+            );
+        }
     }
     Ok(if summary.failures.is_empty() {
         ExitCode::SUCCESS

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod advisory;
+pub mod build;
 pub mod compare;
 pub mod db;
 pub mod image;
@@ -27,6 +28,10 @@ pub struct Cli {
     /// directory ($XDG_DATA_HOME/kiln or ~/.local/share/kiln).
     #[arg(long, global = true, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// The farm's configuration: this file, else $KILN_CONFIG, else
+    /// kiln.toml in the working directory (absent: defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,11 +63,22 @@ enum Command {
     Translate(translate::Args),
     /// Manage the build image containers run in.
     Image(image::Args),
+    /// Queue builds (and with --follow, run them here and stream the log).
+    Build(build::BuildArgs),
+    /// List builds.
+    Builds(build::BuildsArgs),
+    /// Print a build's log.
+    Log(build::LogArgs),
+    /// List (or extract) a build's packages.
+    Artifacts(build::ArtifactsArgs),
+    /// Run the build farm until stopped.
+    Serve(build::ServeArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
+    let config = cli.config.as_deref();
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
         Command::Srcinfo(args) => srcinfo::run(&args),
@@ -76,6 +92,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rebuild(args) => rebuild::run(&args, db),
         Command::Translate(args) => translate::run(&args),
         Command::Image(args) => image::run(&args),
+        Command::Build(args) => build::build(&args, db, config),
+        Command::Builds(args) => build::builds(&args, db),
+        Command::Log(args) => build::log(&args, db),
+        Command::Artifacts(args) => build::artifacts(&args, db),
+        Command::Serve(args) => build::serve(&args, db, config),
     }
 }
 

@@ -279,3 +279,92 @@ async fn a_build_left_running_is_reattached_after_a_restart() {
         "the dead coordinator's lease can no longer finish it"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn importing_a_fix_starts_a_wave_whose_dependents_carry_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    copy_samples(&tree);
+    std::fs::remove_dir_all(tree.join("hello")).unwrap();
+    std::fs::remove_dir_all(tree.join("zlib")).unwrap();
+    // A plugin of tool: tool's own dependent.
+    std::fs::create_dir_all(tree.join("tool-plugin")).unwrap();
+    std::fs::write(
+        tree.join("tool-plugin/PKGBUILD"),
+        "pkgname=tool-plugin\npkgver=1\npkgrel=1\narch=(x86_64)\nlicense=(MIT)\n\
+         depends=(tool)\npackage() { mkdir -p \"$pkgdir/usr/share/tool\"; command -v tool > \"$pkgdir/usr/share/tool/plugin\"; }\n",
+    )
+    .unwrap();
+    let Some(c) = setup("advisory_wave", tmp.path(), &tree).await else {
+        return;
+    };
+    queue(
+        &mut store(&c),
+        &["app".into(), "tool-plugin".into()],
+        &QueueOptions::default(),
+    )
+    .unwrap();
+    c.run(true).await.unwrap();
+    for name in ["libfoo", "app", "tool", "tool-plugin"] {
+        assert_eq!(build_of(&c, name).status, BuildStatus::Succeeded, "{name}");
+    }
+    let advisory_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../recipes/samples/advisories/KILN-2026-0001.json"),
+    )
+    .unwrap();
+    for a in crate::advisory::parse_advisories(&advisory_text, "a.json").unwrap() {
+        store(&c).upsert_advisory(&a).unwrap();
+    }
+
+    // libfoo 1.1 lands; tool's build is broken in the same import.
+    let p = tree.join("libfoo/PKGBUILD");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, text.replace("pkgver=1.0", "pkgver=1.1")).unwrap();
+    let p = tree.join("tool/PKGBUILD");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, text.replace("cc -o tool", "false && cc -o tool")).unwrap();
+    let triggered = {
+        let mut s = store(&c);
+        let run = import_dir(&mut s, &tree, &Quiet).unwrap();
+        crate::scheduler::waves_after_import(
+            &mut s,
+            crate::store::RunId(run.run),
+            kiln_normalizer::mapping::Mappings::builtin(),
+            2,
+        )
+        .unwrap()
+    };
+    assert_eq!(triggered.len(), 1);
+    let wave = &triggered[0];
+    assert_eq!(wave.advisory, "KILN-2026-0001");
+    let order: Vec<&str> = wave.builds.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(order, ["libfoo", "app", "tool", "tool-plugin"]);
+    c.run(true).await.unwrap();
+
+    let in_wave = |name: &str| {
+        store(&c)
+            .builds(&BuildFilter {
+                name: Some(name.into()),
+                wave: Some(wave.wave),
+                ..Default::default()
+            })
+            .unwrap()
+            .remove(0)
+    };
+    let libfoo = in_wave("libfoo");
+    assert_eq!(libfoo.status, BuildStatus::Succeeded);
+    assert_eq!(libfoo.version, "1.1-1");
+    let app = in_wave("app");
+    assert_eq!(app.status, BuildStatus::Succeeded, "{:?}", app.message);
+    assert!(app.started_at >= libfoo.finished_at, "app after libfoo");
+    let inputs = store(&c).build_inputs(app.id).unwrap();
+    assert_eq!(inputs[0].version, "1.1-1");
+    let log = std::fs::read_to_string(app.log_path.unwrap()).unwrap();
+    assert!(log.contains("app linked against libfoo 1.1"), "{log}");
+    let tool = in_wave("tool");
+    assert_eq!(tool.status, BuildStatus::Failed);
+    let plugin = in_wave("tool-plugin");
+    assert_eq!(plugin.status, BuildStatus::DependencyFailed);
+    assert_eq!(plugin.cause, Some(tool.id));
+}

@@ -12,7 +12,10 @@ use kiln_normalizer::{DependencyKind, Origin};
 
 mod wave;
 
-pub use wave::{plan_advisory, plan_dependents, queue_wave, WavePlan, DEFAULT_DURATION};
+pub use wave::{
+    plan_advisory, plan_dependents, queue_wave, waves_after_import, TriggeredWave, WavePlan,
+    DEFAULT_DURATION,
+};
 
 use crate::store::{BuildId, Lane, NewBuild, RecipeId, Store, StoreError, StoredRecipe};
 

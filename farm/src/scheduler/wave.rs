@@ -90,21 +90,34 @@ pub fn plan_advisory(
         let names: Vec<&str> = changed.iter().map(String::as_str).collect();
         let full = plan(&graph, &names, options);
         let mut keep: HashSet<String> = changed.iter().cloned().collect();
+        // Dependents rebuilt in this wave: what depends on them is rebuilt
+        // too (it was built against the artifacts being replaced).
+        let mut rebuilt: HashSet<String> = HashSet::new();
         let mut skipped = Vec::new();
         for name in full.waves.iter().flatten() {
             if keep.contains(name) {
                 continue;
             }
-            match built_against_affected(store, origin, name, advisory, &fixed_names(&fixed))? {
-                Some(true) => {
-                    keep.insert(name.clone());
-                }
-                Some(false) => skipped.push((
-                    name.clone(),
-                    "last built against a fixed version".to_owned(),
-                )),
-                None => skipped.push((name.clone(), "never built successfully".to_owned())),
+            let via_rebuilt = graph.find(name).is_some_and(|n| {
+                graph
+                    .dependencies_of(n)
+                    .iter()
+                    .any(|&(d, _)| rebuilt.contains(graph.name(d)))
+            });
+            let against =
+                built_against_affected(store, origin, name, advisory, &fixed_names(&fixed))?;
+            if via_rebuilt || against == Some(true) {
+                keep.insert(name.clone());
+                rebuilt.insert(name.clone());
+                continue;
             }
+            skipped.push((
+                name.clone(),
+                match against {
+                    Some(_) => "last built against a fixed version".to_owned(),
+                    None => "never built successfully".to_owned(),
+                },
+            ));
         }
         let plan = RebuildPlan {
             waves: full
@@ -216,4 +229,77 @@ pub fn queue_wave(
         });
     }
     Ok((wave_id, out))
+}
+
+/// A wave an import started.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriggeredWave {
+    /// The advisory whose fix the import brought.
+    pub advisory: String,
+    /// The recipe that changed, with its old and new versions.
+    pub recipe: String,
+    /// Its old version.
+    pub old_version: String,
+    /// Its new version.
+    pub new_version: String,
+    /// The wave.
+    pub wave: i64,
+    /// Its builds.
+    pub builds: Vec<Queued>,
+}
+
+/// After import run `run`: every recipe it updated from a version an
+/// advisory names affected to one it names fixed starts that advisory's
+/// rebuild wave.
+pub fn waves_after_import(
+    store: &mut Store,
+    run: crate::store::RunId,
+    names: &dyn NameMap,
+    slots: usize,
+) -> Result<Vec<TriggeredWave>, QueueError> {
+    use crate::store::ChangeKind;
+    let mut out = Vec::new();
+    for event in store.change_events(Some(run))? {
+        let (ChangeKind::Updated, Some(old), Some(new)) =
+            (event.kind, &event.old_version, &event.new_version)
+        else {
+            continue;
+        };
+        let cmp = order_of(event.origin);
+        for advisory in store.advisories_naming(event.origin, &event.name)? {
+            let judged: Vec<_> = advisory
+                .affected
+                .iter()
+                .filter(|a| a.origin == Some(event.origin) && a.name == event.name)
+                .collect();
+            let affected = |v: &str| {
+                judged.iter().any(|a| {
+                    a.ranges.iter().any(|r| r.contains(v, cmp))
+                        || a.versions.iter().any(|x| cmp(x, v).is_eq())
+                })
+            };
+            if !affected(old) || affected(new) {
+                continue;
+            }
+            for plan in plan_advisory(store, &advisory, names, PlanOptions::default(), slots)? {
+                if plan.origin != event.origin || !plan.changed.contains(&event.name) {
+                    continue;
+                }
+                let trigger = format!(
+                    "import run {run}: {} {old} -> {new} fixes {}",
+                    event.name, advisory.id
+                );
+                let (wave, builds) = queue_wave(store, &plan, &trigger, Some(&advisory.id), 0)?;
+                out.push(TriggeredWave {
+                    advisory: advisory.id.clone(),
+                    recipe: event.name.clone(),
+                    old_version: old.clone(),
+                    new_version: new.clone(),
+                    wave,
+                    builds,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
