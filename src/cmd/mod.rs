@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod guix_dump;
 pub mod srcinfo;
 pub mod vercmp;
 
@@ -22,6 +23,8 @@ enum Command {
     Vercmp(vercmp::Args),
     /// Print or write the .SRCINFO of PKGBUILDs, read statically.
     Srcinfo(srcinfo::Args),
+    /// Print the packages of Guix modules, evaluated statically, as JSON lines.
+    GuixDump(guix_dump::Args),
 }
 
 /// Runs the parsed command line.
@@ -29,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
         Command::Srcinfo(args) => srcinfo::run(&args),
+        Command::GuixDump(args) => guix_dump::run(&args),
     }
 }
 
