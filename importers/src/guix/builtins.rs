@@ -313,7 +313,30 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         },
         "alist-cons" => |_, a, _, _| { arity(&a, 3, "alist-cons")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },
         "force" => |it, a, _, _| match a.first() { Some(Value::Promise(p)) => it.force(p), Some(v) => Ok(v.clone()), None => fail("force: no argument") },
-        "const" => |_, a, _, _| { arity(&a, 1, "const")?; fail("const: procedures returned by const are not supported") },
+        "const" => |_, a, _, _| { arity(&a, 1, "const")?; Ok(Value::Procedure(Rc::new(Procedure::Const(a[0].clone())))) },
+        "make-parameter" => |_, a, _, _| { arity(&a, 1, "make-parameter")?; Ok(Value::Procedure(Rc::new(Procedure::Const(a[0].clone())))) },
+        "compose" => |_, a, _, _| Ok(Value::Procedure(Rc::new(Procedure::Compose(a)))),
+        "negate" => |_, a, _, _| { arity(&a, 1, "negate")?; Ok(Value::Procedure(Rc::new(Procedure::Negate(a[0].clone())))) },
+        "and=>" => |it, a, m, l| { arity(&a, 2, "and=>")?; if a[0].is_true() { it.apply(&a[1], vec![a[0].clone()], m, l) } else { Ok(Value::Bool(false)) } },
+        "string-map" => |it, a, m, l| {
+            arity(&a, 2, "string-map")?;
+            let mut out = String::new();
+            for c in want_str(&a[1], "string-map")?.chars() {
+                match it.apply(&a[0], vec![Value::Char(c)], m, l)? { Value::Char(c) => out.push(c), _ => return fail("string-map: procedure must return a character") }
+            }
+            Ok(Value::str(&out))
+        },
+        "content-hash" => |_, a, _, _| { arity(&a, 1, "content-hash")?; Ok(a[0].clone()) },
+        "alist-replace" => |_, a, _, _| {
+            arity(&a, 3, "alist-replace")?;
+            let l = want_list(&a[2], "alist-replace")?;
+            Ok(Value::list(l.iter().map(|e| if car(Some(e)).is_ok_and(|k| equal(&k, &a[0])) { cons(a[0].clone(), a[1].clone()) } else { e.clone() }).collect()))
+        },
+        "version-compare" => |_, a, _, _| { arity(&a, 2, "version-compare")?; let o = strverscmp(want_str(&a[0], "version-compare")?, want_str(&a[1], "version-compare")?); Ok(Value::Sym(Symbol::intern(match o { std::cmp::Ordering::Less => "<", std::cmp::Ordering::Equal => "=", std::cmp::Ordering::Greater => ">" }))) },
+        "version>?" => |_, a, _, _| { arity(&a, 2, "version>?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version>?")?, want_str(&a[1], "version>?")?).is_gt())) },
+        "version>=?" => |_, a, _, _| { arity(&a, 2, "version>=?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version>=?")?, want_str(&a[1], "version>=?")?).is_ge())) },
+        "version<?" => |_, a, _, _| { arity(&a, 2, "version<?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version<?")?, want_str(&a[1], "version<?")?).is_lt())) },
+        "version<=?" => |_, a, _, _| { arity(&a, 2, "version<=?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version<=?")?, want_str(&a[1], "version<=?")?).is_le())) },
         "format" => |_, a, _, _| {
             arity(&a, 2, "format")?;
             if a[0].is_true() { return fail("format: only (format #f ...) is supported") }
@@ -611,7 +634,45 @@ fn record_field<'a>(a: &[Value<'a>], kind: &str, name: &str) -> EvalResult<'a> {
     let Some(r) = a[0].as_record(kind) else {
         return fail(format!("{kind}-{name}: expected a {kind}, got {:?}", a[0]));
     };
-    Ok(r.get(name).cloned().unwrap_or(Value::Bool(false)))
+    Ok(r.get(name).cloned().unwrap_or(match name {
+        "patches" | "modules" => Value::Null,
+        _ => Value::Bool(false),
+    }))
+}
+
+/// glibc's `strverscmp`, which Guix's `version-compare` calls: digit runs
+/// compare as numbers (leading zeros as fractional parts), the rest bytewise.
+fn strverscmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let si = i;
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let (x, y) = (&a[si..i], &b[sj..j]);
+            let o = if x.starts_with(b"0") || y.starts_with(b"0") {
+                x.cmp(y)
+            } else {
+                x.len().cmp(&y.len()).then(x.cmp(y))
+            };
+            if o.is_ne() {
+                return o;
+            }
+        } else {
+            if a[i] != b[j] {
+                return a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
 }
 
 fn this_package_input<'a>(it: &Interp<'a>, a: &[Value<'a>], fields: &[Field]) -> EvalResult<'a> {

@@ -128,6 +128,8 @@ enum Special {
     Ignore,
     SetBang,
     ModuleRef,
+    MatchLambda,
+    Cut,
 }
 
 /// The interpreter over a set of modules.
@@ -197,6 +199,9 @@ impl<'a> Interp<'a> {
             ("mlambda", Special::Lambda),
             ("mlambdaq", Special::Lambda),
             ("@@", Special::ModuleRef),
+            ("match-lambda", Special::MatchLambda),
+            ("cut", Special::Cut),
+            ("cute", Special::Cut),
             ("@", Special::ModuleRef),
             ("search-path-specification", Special::Record),
             ("define", Special::Define),
@@ -472,6 +477,42 @@ impl<'a> Interp<'a> {
                 e
             }),
             Procedure::Closure(c) => self.call_closure(c, args, line),
+            Procedure::Const(v) => Ok(v.clone()),
+            Procedure::Compose(fs) => {
+                let mut args = args;
+                for f in fs.iter().rev() {
+                    args = vec![self.apply(f, args, module, line)?];
+                }
+                Ok(args.pop().unwrap_or(Value::Unspecified))
+            }
+            Procedure::Negate(f) => Ok(Value::Bool(!self.apply(f, args, module, line)?.is_true())),
+            Procedure::MatchLambda(clauses, env) => {
+                let [v] = <[Value<'a>; 1]>::try_from(args)
+                    .map_err(|_| self.err(module, line, "match-lambda takes one argument"))?;
+                self.match_clauses(v, clauses, env, line)
+            }
+            Procedure::Cut(parts, rest) => {
+                let mut given = args.into_iter();
+                let mut call = Vec::new();
+                for p in parts {
+                    match p {
+                        Some(v) => call.push(v.clone()),
+                        None => {
+                            call.push(given.next().ok_or_else(|| {
+                                self.err(module, line, "too few arguments for cut")
+                            })?)
+                        }
+                    }
+                }
+                if *rest {
+                    call.extend(given);
+                }
+                if call.is_empty() {
+                    return Err(self.err(module, line, "empty cut"));
+                }
+                let f = call.remove(0);
+                self.apply(&f, call, module, line)
+            }
             Procedure::Mapping(m) => {
                 let [arg] = <[Value<'a>; 1]>::try_from(args).map_err(|_| {
                     self.err(module, line, "package-mapping procedure takes one package")
@@ -1031,6 +1072,22 @@ impl<'a> Interp<'a> {
                 Err(self.err(module, line, "'this-package' is not a procedure"))
             }
             Special::Assert | Special::Ignore => Ok(Value::Unspecified),
+            Special::MatchLambda => Ok(Value::Procedure(Rc::new(Procedure::MatchLambda(
+                &items[1..],
+                env.clone(),
+            )))),
+            Special::Cut => {
+                let mut parts = Vec::new();
+                let mut rest = false;
+                for i in &items[1..] {
+                    match i.as_symbol().map(Symbol::as_str) {
+                        Some("<>") => parts.push(None),
+                        Some("<...>") => rest = true,
+                        _ => parts.push(Some(self.eval(i, env)?)),
+                    }
+                }
+                Ok(Value::Procedure(Rc::new(Procedure::Cut(parts, rest))))
+            }
             Special::ModuleRef => {
                 let (Some(name), Some(var)) = (
                     items.get(1).map(super::load::module_name_of),
@@ -1385,12 +1442,23 @@ impl<'a> Interp<'a> {
             return Err(self.err(module, list.line, "match without an expression"));
         };
         let v = self.eval(e, env)?;
-        for clause in &list.items[2..] {
+        self.match_clauses(v, &list.items[2..], env, list.line)
+    }
+
+    fn match_clauses(
+        &self,
+        v: Value<'a>,
+        clauses: &'a [Syntax],
+        env: &Env<'a>,
+        line: u32,
+    ) -> EvalResult<'a> {
+        let module = env.module;
+        for clause in clauses {
             let Some(c) = clause.as_list() else {
-                return Err(self.err(module, list.line, "malformed match clause"));
+                return Err(self.err(module, line, "malformed match clause"));
             };
             let Some(pat) = c.items.first() else {
-                return Err(self.err(module, list.line, "empty match clause"));
+                return Err(self.err(module, line, "empty match clause"));
             };
             let mut binds = Vec::new();
             if self.match_pattern(pat, &v, &mut binds, env)? {
@@ -1398,7 +1466,7 @@ impl<'a> Interp<'a> {
                 return self.eval_body(&c.items[1..], &frame);
             }
         }
-        Err(self.err(module, list.line, format!("no match clause for {v:?}")))
+        Err(self.err(module, line, format!("no match clause for {v:?}")))
     }
 
     fn match_pattern(

@@ -483,7 +483,10 @@ fn origin_json(o: &super::value::Record<'_>) -> Json {
         Some(other) => json!(format!("{other:?}")),
         None => Json::Null,
     };
-    let hash = o.get("sha256").and_then(|h| h.as_record("hash"));
+    let hash = o
+        .get("sha256")
+        .or_else(|| o.get("hash"))
+        .and_then(|h| h.as_record("hash"));
     let nix = hash
         .filter(|h| h.get("encoding").and_then(Value::as_str) == Some("nix-base32"))
         .and_then(|h| h.get("text"))

@@ -77,6 +77,18 @@ pub enum Procedure<'a> {
     Mapping(Mapping<'a>),
     /// Rewrites one input list through a [`Mapping`].
     MapInputs(Rc<Procedure<'a>>),
+    /// Returns the same value whatever it is given (`const`,
+    /// `make-parameter`).
+    Const(Value<'a>),
+    /// `(compose f g ...)`.
+    Compose(Vec<Value<'a>>),
+    /// `(negate f)`.
+    Negate(Value<'a>),
+    /// `(match-lambda clause ...)`.
+    MatchLambda(&'a [Syntax], Env<'a>),
+    /// `(cut f <> x)` / `cute`: arguments, `None` for each slot; `true` when
+    /// the last is `<...>`.
+    Cut(Vec<Option<Value<'a>>>, bool),
 }
 
 /// `(package-mapping proc cut?)`: applies `proc` to a package and,
@@ -517,6 +529,7 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
                 Procedure::Closure(c) => c.name.map_or("#f", |n| n.as_str()),
                 Procedure::Native(n) => n.name,
                 Procedure::Mapping(_) | Procedure::MapInputs(_) => "package-mapping",
+                _ => "#f",
             };
             let _ = write!(out, "#<procedure {name}>");
         }
