@@ -340,21 +340,49 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "format" => |_, a, _, _| {
             arity(&a, 2, "format")?;
             if a[0].is_true() { return fail("format: only (format #f ...) is supported") }
-            let fmt = want_str(&a[1], "format")?;
+            format(want_str(&a[1], "format")?, &a[2..])
+        },
+        "char=?" => |_, a, _, _| { arity(&a, 2, "char=?")?; Ok(Value::Bool(equal(&a[0], &a[1]))) },
+        "string-delete" => |it, a, m, l| {
+            arity(&a, 2, "string-delete")?;
+            let (pred, text) = match (&a[0], &a[1]) { (Value::Str(t), p) => (p, t), (p, Value::Str(t)) => (p, t), _ => return fail("string-delete: expected a string") };
             let mut out = String::new();
-            let mut args = a[2..].iter();
-            let mut chars = fmt.chars();
-            while let Some(c) = chars.next() {
-                if c != '~' { out.push(c); continue }
-                match chars.next() {
-                    Some('a') | Some('A') => match args.next() { Some(Value::Str(s)) => out.push_str(s), Some(v) => { let mut s = String::new(); super::value::write_value(&mut s, v); out.push_str(&s) } None => return fail("format: too few arguments") },
-                    Some('s') | Some('S') => match args.next() { Some(v) => { let mut s = String::new(); super::value::write_value(&mut s, v); out.push_str(&s) } None => return fail("format: too few arguments") },
-                    Some('~') => out.push('~'),
-                    Some('%') => out.push('\n'),
-                    _ => return fail("format: unsupported directive"),
-                }
+            for c in text.chars() {
+                let drop = match pred { Value::Char(x) => *x == c, p => it.apply(p, vec![Value::Char(c)], m, l)?.is_true() };
+                if !drop { out.push(c) }
             }
             Ok(Value::str(&out))
+        },
+        "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
+        "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },
+        "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; Ok(a[0].clone()) },
+        "resolve-interface" => |_, a, _, _| {
+            arity(&a, 1, "resolve-interface")?;
+            let words: Vec<&str> = want_list(&a[0], "resolve-interface")?.iter().filter_map(|w| match w { Value::Sym(s) => Some(s.as_str()), _ => None }).collect();
+            Ok(Value::Record(Rc::new(Record { kind: Symbol::intern("module"), fields: vec![(Symbol::intern("name"), Value::str(&words.join(" ")))] })))
+        },
+        "resolve-module" => |_, a, _, _| {
+            arity(&a, 1, "resolve-module")?;
+            let words: Vec<&str> = want_list(&a[0], "resolve-module")?.iter().filter_map(|w| match w { Value::Sym(s) => Some(s.as_str()), _ => None }).collect();
+            Ok(Value::Record(Rc::new(Record { kind: Symbol::intern("module"), fields: vec![(Symbol::intern("name"), Value::str(&words.join(" ")))] })))
+        },
+        "module-ref" => |it, a, _, _| {
+            arity(&a, 2, "module-ref")?;
+            let name = a[0].as_record("module").and_then(|r| r.get("name")).and_then(Value::as_str).ok_or_else(|| EvalError { module: 0, line: 0, message: "module-ref: expected a module".into() })?;
+            let Value::Sym(var) = a[1] else { return fail("module-ref: expected a symbol") };
+            it.module_variable(name, var)
+        },
+        "find-packages-by-name" => |it, a, _, _| {
+            arity(&a, 1, "find-packages-by-name")?;
+            let version = match a.get(1) { Some(Value::Str(v)) => Some(v.to_string()), _ => None };
+            it.find_packages_by_name(want_str(&a[0], "find-packages-by-name")?, version.as_deref())
+        },
+        "specification->package" => |it, a, _, _| {
+            arity(&a, 1, "specification->package")?;
+            let spec = want_str(&a[0], "specification->package")?;
+            let (name, version) = match spec.split_once('@') { Some((n, v)) => (n, Some(v)), None => (spec, None) };
+            let found = it.find_packages_by_name(name, version)?;
+            match found.as_slice().and_then(|xs| xs.first().cloned()) { Some(p) => Ok(p), None => fail(format!("no package matches {spec:?}")) }
         },
         "%current-system" => |_, _, _, _| Ok(Value::str("x86_64-linux")),
         "%current-target-system" => |_, _, _, _| Ok(Value::Bool(false)),
@@ -640,6 +668,11 @@ fn record_field<'a>(a: &[Value<'a>], kind: &str, name: &str) -> EvalResult<'a> {
     }))
 }
 
+/// Version order as Guix's `version-compare` sees it.
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    strverscmp(a, b)
+}
+
 /// glibc's `strverscmp`, which Guix's `version-compare` calls: digit runs
 /// compare as numbers (leading zeros as fractional parts), the rest bytewise.
 fn strverscmp(a: &str, b: &str) -> std::cmp::Ordering {
@@ -695,4 +728,63 @@ fn this_package_input<'a>(it: &Interp<'a>, a: &[Value<'a>], fields: &[Field]) ->
         }
     }
     Ok(Value::Bool(false))
+}
+
+/// `(format #f FMT args...)` with `~a`, `~s`, `~d` (optionally padded,
+/// `~3,'0d`), `~%` and `~~`.
+fn format<'a>(fmt: &str, args: &[Value<'a>]) -> EvalResult<'a> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '~' {
+            out.push(c);
+            continue;
+        }
+        let mut width = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            width.push(*d);
+            chars.next();
+        }
+        let mut pad = ' ';
+        if chars.peek() == Some(&',') {
+            chars.next();
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+                pad = chars.next().unwrap_or(' ');
+            }
+        }
+        let width: usize = width.parse().unwrap_or(0);
+        let text = match chars.next() {
+            Some('a' | 'A') => match args.next() {
+                Some(Value::Str(s)) => s.to_string(),
+                Some(v) => {
+                    let mut s = String::new();
+                    super::value::write_value(&mut s, v);
+                    s
+                }
+                None => return fail("format: too few arguments"),
+            },
+            Some('s' | 'S') => match args.next() {
+                Some(v) => {
+                    let mut s = String::new();
+                    super::value::write_value(&mut s, v);
+                    s
+                }
+                None => return fail("format: too few arguments"),
+            },
+            Some('d' | 'D') => match args.next() {
+                Some(Value::Int(n)) => n.to_string(),
+                _ => return fail("format: ~d needs an integer"),
+            },
+            Some('~') => "~".into(),
+            Some('%') => "\n".into(),
+            _ => return fail("format: unsupported directive"),
+        };
+        for _ in text.chars().count()..width {
+            out.push(pad);
+        }
+        out.push_str(&text);
+    }
+    Ok(Value::str(&out))
 }

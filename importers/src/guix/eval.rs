@@ -145,6 +145,8 @@ pub struct Interp<'a> {
     current: RefCell<Vec<(usize, Symbol)>>,
     /// Symbols used by the evaluator.
     pub sym: Syms,
+    /// Package name -> bindings whose `package` form states it.
+    name_index: RefCell<Option<HashMap<String, Vec<(usize, usize)>>>>,
 }
 
 /// Frequently compared symbols.
@@ -242,6 +244,7 @@ impl<'a> Interp<'a> {
             depth: Cell::new(0),
             this_package: RefCell::new(Vec::new()),
             current: RefCell::new(Vec::new()),
+            name_index: RefCell::new(None),
             sym: Syms {
                 else_: Symbol::intern("else"),
                 arrow: Symbol::intern("=>"),
@@ -1137,6 +1140,72 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// The value of `var` in the module named `name` (public or not).
+    pub fn module_variable(&self, name: &str, var: Symbol) -> EvalResult<'a> {
+        let Some(target) = self.modules.iter().position(|m| m.name == name) else {
+            return Err(self.err(0, 0, format!("module ({name}) is not in the tree")));
+        };
+        match self.modules[target].index.get(&var) {
+            Some(&i) => self.force_binding(target, i),
+            None => match self.builtins.get(&var) {
+                Some(b) => Ok(b.value()),
+                None => Err(self.err(0, 0, format!("({name}) has no variable '{var}'"))),
+            },
+        }
+    }
+
+    /// Guix's `find-packages-by-name`: public packages named `name` (and
+    /// whose version starts with `version`), newest first. Candidates are
+    /// the bindings whose `package` form states that name literally.
+    pub fn find_packages_by_name(&self, name: &str, version: Option<&str>) -> EvalResult<'a> {
+        if self.name_index.borrow().is_none() {
+            let mut index: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            for (mi, m) in self.modules.iter().enumerate() {
+                if m.core {
+                    continue;
+                }
+                for (bi, b) in m.bindings.iter().enumerate() {
+                    if !b.public || b.procedure {
+                        continue;
+                    }
+                    if let Some(n) = literal_package_name(b.expr, self.sym.name) {
+                        index.entry(n.to_owned()).or_default().push((mi, bi));
+                    }
+                }
+            }
+            *self.name_index.borrow_mut() = Some(index);
+        }
+        let candidates = self
+            .name_index
+            .borrow()
+            .as_ref()
+            .and_then(|i| i.get(name).cloned())
+            .unwrap_or_default();
+        let mut found: Vec<(String, Value<'a>)> = Vec::new();
+        for (m, b) in candidates {
+            let Ok(Value::Package(p)) = self.force_binding(m, b) else {
+                continue;
+            };
+            let (Ok(Value::Str(n)), Ok(Value::Str(v))) =
+                (self.field(&p, Field::Name), self.field(&p, Field::Version))
+            else {
+                continue;
+            };
+            if &*n != name || version.is_some_and(|want| !v.starts_with(want)) {
+                continue;
+            }
+            if found
+                .iter()
+                .any(|(_, q)| matches!(q, Value::Package(q) if Rc::ptr_eq(q, &p)))
+            {
+                continue;
+            }
+            found.push((v.to_string(), Value::Package(p)));
+        }
+        found.sort_by(|a, b| super::builtins::version_order(&b.0, &a.0));
+        Ok(Value::list(found.into_iter().map(|(_, p)| p).collect()))
+    }
+
     /// The top-level binding being evaluated.
     pub fn current_binding(&self) -> Option<(usize, Symbol)> {
         self.current.borrow().last().copied()
@@ -1672,5 +1741,24 @@ fn default_field<'a>(field: Field) -> Value<'a> {
         | Field::Properties
         | Field::Arguments => Value::Null,
         _ => Value::Bool(false),
+    }
+}
+
+/// The literal `(name "...")` of a `(package ...)` form, looking through
+/// one level of wrapping such as `(hidden-package (package ...))`.
+fn literal_package_name(expr: &Syntax, name_sym: Symbol) -> Option<&str> {
+    let l = expr.as_list()?;
+    let head = l.items.first()?.as_symbol()?;
+    match head.as_str() {
+        "package" | "package/inherit" => l.items.iter().skip(1).find_map(|c| {
+            let c = c.as_list()?;
+            (c.items.len() == 2 && c.items[0].as_symbol() == Some(name_sym))
+                .then(|| c.items[1].as_str())
+                .flatten()
+        }),
+        _ => l
+            .items
+            .last()
+            .and_then(|inner| literal_package_name(inner, name_sym)),
     }
 }

@@ -210,6 +210,21 @@ pub fn build_module<'a>(
                     m.exports.insert(s);
                 }
             }
+            "define/system-dependent" => {
+                if let (Some(name), Some(expr)) =
+                    (l.items.get(1).and_then(Syntax::as_symbol), l.items.get(2))
+                {
+                    m.index.insert(name, m.bindings.len());
+                    m.bindings.push(Binding {
+                        name,
+                        expr,
+                        procedure: false,
+                        public: false,
+                        line: l.line,
+                        state: RefCell::new(BindingState::Pending),
+                    });
+                }
+            }
             "define" | "define-public" | "define*" | "define*-public" => {
                 let public = head.as_str().ends_with("-public");
                 let (name, procedure) = match l.items.get(1) {

@@ -23,6 +23,7 @@ mod builtins;
 mod eval;
 pub mod licenses;
 mod load;
+mod macros;
 pub mod reader;
 mod record;
 pub mod symbol;
@@ -175,7 +176,10 @@ const EVAL_STACK: usize = 512 * 1024 * 1024;
 pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
     let parsed: Vec<Result<Vec<reader::Syntax>, GuixError>> = files
         .par_iter()
-        .map(|f| reader::read_forms(&f.text, &f.path))
+        .map(|f| {
+            reader::read_forms(&f.text, &f.path)
+                .and_then(|forms| macros::expand_module(forms, &f.path))
+        })
         .collect();
     let mut errors = Vec::new();
     let forms: Vec<Vec<reader::Syntax>> = parsed
