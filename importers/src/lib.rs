@@ -8,4 +8,5 @@
 //! execution becomes a recorded warning on the recipe.
 
 pub mod git;
+pub mod guix;
 pub mod pkgbuild;

@@ -15,6 +15,7 @@ pub mod lookup;
 pub mod progress;
 pub mod rebuild;
 pub mod sources;
+pub mod guix_dump;
 pub mod srcinfo;
 pub mod translate;
 pub mod vercmp;
@@ -73,6 +74,8 @@ enum Command {
     Artifacts(build::ArtifactsArgs),
     /// Run the build farm until stopped.
     Serve(build::ServeArgs),
+    /// Print the packages of Guix modules, evaluated statically, as JSON lines.
+    GuixDump(guix_dump::Args),
 }
 
 /// Runs the parsed command line.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(args) => build::log(&args, db),
         Command::Artifacts(args) => build::artifacts(&args, db),
         Command::Serve(args) => build::serve(&args, db, config),
+        Command::GuixDump(args) => guix_dump::run(&args),
     }
 }
 

@@ -1,0 +1,597 @@
+//! From an evaluated package object to what the importer hands out: the
+//! `kiln guix-dump` JSON record (the shape of the corpus oracle) and the
+//! normalized [`Recipe`]. Fields that failed to evaluate are `null` in the
+//! record, unknown in the recipe, with one warning each.
+
+use std::rc::Rc;
+
+use kiln_normalizer::source::{Checksum, ChecksumKind, Source};
+use kiln_normalizer::{
+    Dependency, GuixDetails, GuixInput, GuixInputKind, ImportWarning, License, Origin, Recipe,
+    Relation, WarningKind,
+};
+use serde_json::{json, Map, Value as Json};
+
+use super::eval::Interp;
+use super::licenses::spdx_for;
+use super::reader::Syntax;
+use super::value::{write_syntax, write_value, EvalError, Field, Package, Value};
+
+/// A top-level binding of a package object.
+pub struct BindingInfo {
+    /// Module index.
+    pub module: usize,
+    /// Variable name.
+    pub variable: String,
+    /// `define-public`.
+    pub public: bool,
+    /// Line of the `define`.
+    pub line: u32,
+}
+
+/// Builds the record and the recipe of one package object.
+pub fn build<'a>(
+    it: &Interp<'a>,
+    pkg: &Rc<Package<'a>>,
+    primary: &BindingInfo,
+    bindings: &[BindingInfo],
+) -> (Json, Recipe) {
+    let module_path = |m: usize| it.modules[m].path.to_owned();
+    let file = module_path(primary.module);
+    let mut warnings: Vec<(Field, EvalError)> = Vec::new();
+    let mut get = |f: Field| match it.field(pkg, f) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            warnings.push((f, e));
+            None
+        }
+    };
+    let name = get(Field::Name);
+    let version = get(Field::Version);
+    let source = get(Field::Source);
+    let build_system = get(Field::BuildSystem);
+    let inputs = [
+        (Field::Inputs, get(Field::Inputs)),
+        (Field::NativeInputs, get(Field::NativeInputs)),
+        (Field::PropagatedInputs, get(Field::PropagatedInputs)),
+    ];
+    let outputs = get(Field::Outputs);
+    let license = get(Field::License);
+    let home_page = get(Field::HomePage);
+    let synopsis = get(Field::Synopsis);
+    let description = get(Field::Description);
+    let properties = get(Field::Properties);
+    let arguments = get(Field::Arguments);
+
+    let text = |v: &Option<Value<'_>>| v.as_ref().and_then(|v| v.as_str().map(str::to_owned));
+    let name_s = text(&name);
+    let version_s = text(&version);
+
+    let mut rec = Map::new();
+    rec.insert("name".into(), json!(name_s));
+    rec.insert("version".into(), json!(version_s));
+    rec.insert("module".into(), json!(file));
+    rec.insert("variable".into(), json!(primary.variable));
+    rec.insert("public".into(), json!(primary.public));
+    rec.insert(
+        "bindings".into(),
+        Json::Array(
+            bindings
+                .iter()
+                .map(|b| {
+                    json!({"module": module_path(b.module), "variable": b.variable,
+                           "public": b.public, "define_line": b.line})
+                })
+                .collect(),
+        ),
+    );
+    rec.insert(
+        "location".into(),
+        json!({"file": module_path(pkg.module), "line": pkg.line}),
+    );
+    rec.insert("line".into(), json!(pkg.line));
+    rec.insert("definition_line".into(), json!(primary.line));
+
+    // Source.
+    let origin = source.as_ref().and_then(|s| s.as_record("origin"));
+    let source_json = match (&source, origin) {
+        (_, Some(o)) => origin_json(o),
+        (Some(Value::Bool(false)), None) | (None, None) => Json::Null,
+        (Some(other), None) => json!({"type": other.type_name(), "repr": format!("{other:?}")}),
+    };
+    rec.insert("source".into(), source_json.clone());
+
+    let bs_name = build_system
+        .as_ref()
+        .and_then(|b| b.as_record("build-system"))
+        .and_then(|r| r.get("name"))
+        .map(|n| match n {
+            Value::Sym(s) => s.as_str().to_owned(),
+            Value::Str(s) => s.to_string(),
+            other => format!("{other:?}"),
+        });
+    rec.insert("build_system".into(), json!(bs_name));
+
+    let mut guix_inputs = Vec::new();
+    for (field, list) in &inputs {
+        let key = field.name().replace('-', "_");
+        let Some(list) = list else {
+            rec.insert(key, Json::Null);
+            continue;
+        };
+        let mut out = Vec::new();
+        for item in list.as_slice().unwrap_or_default() {
+            match input_entry(it, item) {
+                Ok((json, gi)) => {
+                    out.push(json);
+                    guix_inputs.push(GuixInput {
+                        kind: match field {
+                            Field::Inputs => GuixInputKind::Inputs,
+                            Field::NativeInputs => GuixInputKind::NativeInputs,
+                            _ => GuixInputKind::PropagatedInputs,
+                        },
+                        ..gi
+                    });
+                }
+                Err(e) => {
+                    warnings.push((*field, e));
+                }
+            }
+        }
+        rec.insert(key, Json::Array(out));
+    }
+
+    let outputs_v: Option<Vec<String>> = outputs.as_ref().and_then(|o| {
+        o.as_slice().map(|xs| {
+            xs.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+    });
+    rec.insert("outputs".into(), json!(outputs_v));
+
+    let license_names: Option<Vec<String>> = license.as_ref().map(|l| {
+        let one = |v: &Value<'_>| {
+            v.as_record("license")
+                .and_then(|r| r.get("name"))
+                .and_then(|n| n.as_str().map(str::to_owned))
+        };
+        match l.as_slice() {
+            Some(xs) => xs.iter().filter_map(one).collect(),
+            None => one(l).into_iter().collect(),
+        }
+    });
+    rec.insert("license".into(), json!(license_names));
+    let home_s = text(&home_page);
+    rec.insert("home_page".into(), json!(home_s));
+    let synopsis_s = text(&synopsis);
+    rec.insert("synopsis".into(), json!(synopsis_s));
+    let description_s = text(&description);
+    rec.insert("description".into(), json!(description_s));
+
+    let (args_text, keywords) = match &arguments {
+        Some(Value::Code(s)) => arguments_text(s),
+        Some(Value::Null) | None => (None, Vec::new()),
+        Some(other) => {
+            let mut s = String::new();
+            write_value(&mut s, other);
+            (Some(s), Vec::new())
+        }
+    };
+    rec.insert("arguments".into(), json!(args_text));
+    rec.insert("argument_keywords".into(), json!(keywords));
+    let props_text = properties.as_ref().and_then(|p| match p {
+        Value::Null => None,
+        p => {
+            let mut s = String::new();
+            write_value(&mut s, p);
+            Some(s)
+        }
+    });
+    let hidden = pkg.hidden
+        || properties
+            .as_ref()
+            .and_then(Value::as_slice)
+            .is_some_and(|xs| {
+                xs.iter().any(|e| {
+                    matches!(e, Value::Pair(p) if matches!(&p.0, Value::Sym(s) if s.as_str() == "hidden?") && p.1.is_true())
+                })
+            });
+    rec.insert("properties".into(), json!(props_text));
+    rec.insert("hidden".into(), json!(hidden));
+    rec.insert("bound".into(), json!(true));
+
+    // The recipe.
+    let pkgname = name_s.clone().unwrap_or_else(|| primary.variable.clone());
+    let mut recipe = Recipe::new(Origin::Guix, pkgname);
+    recipe.pkgver = version_s;
+    recipe.base.url = home_s;
+    recipe.base.pkgdesc = synopsis_s;
+    recipe.description = description_s;
+    recipe.build_system = bs_name;
+    if let Some(names) = &license_names {
+        recipe.base.license = Some(
+            names
+                .iter()
+                .map(|n| License::new(spdx_for(n).unwrap_or(n.as_str())))
+                .collect(),
+        );
+    }
+    if let Some(o) = origin {
+        if let Some(src) = recipe_source(&source_json) {
+            recipe.base.source.all = Some(vec![src]);
+            let sha = source_json.get("sha256_hex").and_then(Json::as_str);
+            recipe
+                .base
+                .checksums
+                .entry(ChecksumKind::Sha256)
+                .or_default()
+                .all = Some(vec![match sha {
+                Some(h) => Checksum::Digest(h.to_owned()),
+                None => Checksum::Skip,
+            }]);
+        }
+        let _ = o;
+    }
+    let mut depends = Vec::new();
+    let mut makedepends = Vec::new();
+    for gi in &guix_inputs {
+        let Some(n) = &gi.name else { continue };
+        let dep = Dependency::new(n.clone());
+        match gi.kind {
+            GuixInputKind::NativeInputs => makedepends.push(dep),
+            _ => depends.push(dep),
+        }
+    }
+    if !depends.is_empty() {
+        recipe.base.relation_mut(Relation::Depends).all = Some(depends);
+    }
+    if !makedepends.is_empty() {
+        recipe.base.relation_mut(Relation::MakeDepends).all = Some(makedepends);
+    }
+    recipe.guix = Some(GuixDetails {
+        module: file.clone(),
+        variable: primary.variable.clone(),
+        public: primary.public,
+        line: pkg.line,
+        source_method: source_json
+            .get("method")
+            .and_then(Json::as_str)
+            .map(str::to_owned),
+        patches: source_json
+            .get("patches")
+            .and_then(Json::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        inputs: guix_inputs,
+        license_names: license_names.unwrap_or_default(),
+        outputs: outputs_v.unwrap_or_default(),
+        arguments: args_text,
+        argument_keywords: keywords,
+        properties: props_text,
+    });
+    for (field, e) in warnings {
+        recipe.warn(ImportWarning {
+            file: it.modules[e.module].path.to_owned(),
+            line: e.line,
+            kind: WarningKind::NeedsEvaluation,
+            attribute: Some(field.name().to_owned()),
+            message: e.message,
+        });
+    }
+    if !recipe.warnings.is_empty() {
+        rec.insert(
+            "errors".into(),
+            Json::Array(
+                recipe
+                    .warnings
+                    .iter()
+                    .map(|w| json!(w.to_string()))
+                    .collect(),
+            ),
+        );
+    }
+    (Json::Object(rec), recipe)
+}
+
+fn recipe_source(source: &Json) -> Option<Source> {
+    let uri = source.get("uri")?;
+    let file_name = source.get("file_name").and_then(Json::as_str);
+    match uri {
+        Json::Array(urls) => {
+            let url = urls.first()?.as_str()?;
+            Source::from_url(url, None).ok()
+        }
+        Json::Object(r) => {
+            let url = r.get("url").and_then(Json::as_str)?;
+            let (prefix, frag) = match r.get("type").and_then(Json::as_str)? {
+                "git-reference" => (
+                    "git+",
+                    r.get("commit").and_then(Json::as_str).map(|c| {
+                        if c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            format!("#commit={c}")
+                        } else {
+                            format!("#tag={c}")
+                        }
+                    }),
+                ),
+                "hg-reference" => (
+                    "hg+",
+                    r.get("changeset")
+                        .and_then(Json::as_str)
+                        .map(|c| format!("#revision={c}")),
+                ),
+                "svn-reference" => ("svn+", r.get("revision").map(|c| format!("#revision={c}"))),
+                "bzr-reference" => (
+                    "bzr+",
+                    r.get("revision")
+                        .and_then(Json::as_str)
+                        .map(|c| format!("#revision={c}")),
+                ),
+                _ => return None,
+            };
+            let text = format!("{prefix}{url}{}", frag.unwrap_or_default());
+            Source::from_url(&text, file_name).ok()
+        }
+        _ => None,
+    }
+}
+
+fn input_entry<'a>(it: &Interp<'a>, item: &Value<'a>) -> Result<(Json, GuixInput), EvalError> {
+    let err = |m: String| EvalError {
+        module: 0,
+        line: 0,
+        message: m,
+    };
+    let Some([label, thing, rest @ ..]) = item.as_slice() else {
+        return Err(err(format!("input {item:?} is not a labelled list")));
+    };
+    let label = match label {
+        Value::Str(s) => s.to_string(),
+        other => return Err(err(format!("input label {other:?} is not a string"))),
+    };
+    match thing {
+        Value::Package(p) => {
+            let name = it.field(p, Field::Name)?;
+            let version = it.field(p, Field::Version)?;
+            let (name, version) = (
+                name.as_str().map(str::to_owned),
+                version.as_str().map(str::to_owned),
+            );
+            let output = match rest.first() {
+                Some(Value::Str(o)) if &**o != "out" => Some(o.to_string()),
+                _ => None,
+            };
+            let mut j = vec![json!(label), json!(name), json!(version)];
+            if let Some(o) = &output {
+                j.push(json!(o));
+            }
+            Ok((
+                Json::Array(j),
+                GuixInput {
+                    kind: GuixInputKind::Inputs,
+                    label,
+                    name,
+                    version,
+                    output,
+                },
+            ))
+        }
+        other => {
+            let desc = match other.as_record("origin") {
+                Some(o) => {
+                    json!({"origin": origin_json(o).get("uri").cloned().unwrap_or(Json::Null)})
+                }
+                None => match other {
+                    Value::Str(s) => json!(format!("{s:?}")),
+                    Value::Record(r) if r.kind.as_str() == "local-file" => {
+                        json!(r
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .map(|s| format!("{s:?}")))
+                    }
+                    _ => json!(format!("{other:?}")),
+                },
+            };
+            let text = match &desc {
+                Json::String(s) => s.clone(),
+                d => d.to_string(),
+            };
+            Ok((
+                json!([label, null, null, desc]),
+                GuixInput {
+                    kind: GuixInputKind::Inputs,
+                    label,
+                    name: None,
+                    version: None,
+                    output: Some(text),
+                },
+            ))
+        }
+    }
+}
+
+fn origin_json(o: &super::value::Record<'_>) -> Json {
+    let method = match o.get("method") {
+        Some(Value::Record(m)) if m.kind.as_str() == "fetch-method" => m
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|s| if s == "url-fetch*" { "url-fetch" } else { s })
+            .unwrap_or("anonymous")
+            .to_owned(),
+        Some(Value::Procedure(_)) => "anonymous".to_owned(),
+        _ => "unknown".to_owned(),
+    };
+    let uri = match o.get("uri") {
+        Some(Value::Str(s)) => json!([s.to_string()]),
+        Some(v @ (Value::List(_) | Value::Null)) => Json::Array(
+            v.as_slice()
+                .unwrap_or_default()
+                .iter()
+                .map(|u| match u {
+                    Value::Str(s) => json!(s.to_string()),
+                    other => json!(format!("{other:?}")),
+                })
+                .collect(),
+        ),
+        Some(Value::Record(r)) => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!(r.kind.as_str()));
+            let kind = r.kind.as_str();
+            let get = |n: &str| r.get(n).map(value_json).unwrap_or(Json::Null);
+            match kind {
+                "git-reference" => {
+                    m.insert("url".into(), get("url"));
+                    m.insert("commit".into(), get("commit"));
+                    m.insert(
+                        "recursive".into(),
+                        r.get("recursive?").map(value_json).unwrap_or(json!(false)),
+                    );
+                }
+                "hg-reference" => {
+                    m.insert("url".into(), get("url"));
+                    m.insert("changeset".into(), get("changeset"));
+                }
+                "svn-reference" | "svn-multi-reference" => {
+                    m.insert("url".into(), get("url"));
+                    m.insert("revision".into(), get("revision"));
+                    m.insert(
+                        "recursive".into(),
+                        r.get("recursive?").map(value_json).unwrap_or(json!(true)),
+                    );
+                    if kind == "svn-multi-reference" {
+                        m.insert("locations".into(), get("locations"));
+                    }
+                }
+                "cvs-reference" => {
+                    m.insert("root-directory".into(), get("root-directory"));
+                    m.insert("module".into(), get("module"));
+                    m.insert("revision".into(), get("revision"));
+                }
+                "bzr-reference" => {
+                    m.insert("url".into(), get("url"));
+                    m.insert("revision".into(), get("revision"));
+                }
+                _ => {}
+            }
+            Json::Object(m)
+        }
+        Some(other) => json!(format!("{other:?}")),
+        None => Json::Null,
+    };
+    let hash = o
+        .get("sha256")
+        .or_else(|| o.get("hash"))
+        .and_then(|h| h.as_record("hash"));
+    let nix = hash
+        .filter(|h| h.get("encoding").and_then(Value::as_str) == Some("nix-base32"))
+        .and_then(|h| h.get("text"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let hex = nix.as_deref().and_then(nix_base32_to_hex);
+    let patches: Vec<Json> = match o.get("patches") {
+        Some(v) => v
+            .as_slice()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| match p {
+                Value::Str(s) => json!(s.rsplit('/').next().unwrap_or(s)),
+                Value::Record(r) if r.kind.as_str() == "local-file" => json!(r
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(|s| s.rsplit('/').next().unwrap_or(s).to_owned())),
+                other => json!(format!("{other:?}")),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let snippet = o.get("snippet").map(|s| match s {
+        Value::Code(c) => {
+            let mut t = String::new();
+            write_syntax(&mut t, c);
+            t
+        }
+        other => format!("{other:?}"),
+    });
+    json!({
+        "type": "origin",
+        "method": method,
+        "uri": uri,
+        "file_name": o.get("file-name").and_then(Value::as_str),
+        "hash_algorithm": "sha256",
+        "sha256": nix,
+        "sha256_hex": hex,
+        "hash_nix_base32": nix,
+        "patches": patches,
+        "snippet": snippet,
+    })
+}
+
+fn value_json(v: &Value<'_>) -> Json {
+    match v {
+        Value::Str(s) => json!(s.to_string()),
+        Value::Bool(b) => json!(b),
+        Value::Int(n) => json!(n),
+        Value::Float(f) => json!(f),
+        Value::Sym(s) => json!(s.as_str()),
+        Value::Null | Value::List(_) => Json::Array(
+            v.as_slice()
+                .unwrap_or_default()
+                .iter()
+                .map(value_json)
+                .collect(),
+        ),
+        other => json!(format!("{other:?}")),
+    }
+}
+
+/// The `arguments` expression as text and its top-level keywords.
+fn arguments_text(s: &Syntax) -> (Option<String>, Vec<String>) {
+    let mut text = String::new();
+    write_syntax(&mut text, s);
+    let body = match s.as_list().map(|l| &l.items[..]) {
+        Some([Syntax::Symbol(q), inner]) if matches!(q.as_str(), "quote" | "quasiquote") => {
+            inner.as_list().map(|l| &l.items[..])
+        }
+        Some([Syntax::Symbol(l), rest @ ..]) if l.as_str() == "list" => Some(rest),
+        _ => None,
+    };
+    let keywords = body
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| match i {
+                    Syntax::Keyword(k) => Some(k.as_str().to_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (Some(text), keywords)
+}
+
+/// Decodes Nix's base32 (its own alphabet, least significant first) to hex.
+pub fn nix_base32_to_hex(s: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    let len = s.len();
+    let size = len * 5 / 8;
+    let mut out = vec![0u8; size];
+    for (n, c) in s.bytes().rev().enumerate() {
+        let digit = ALPHABET.iter().position(|&a| a == c)? as u16;
+        let b = n * 5;
+        let (i, j) = (b / 8, b % 8);
+        let shifted = digit << j;
+        *out.get_mut(i)? |= (shifted & 0xff) as u8;
+        let carry = (shifted >> 8) as u8;
+        if i + 1 < size {
+            out[i + 1] |= carry;
+        } else if carry != 0 {
+            return None;
+        }
+    }
+    Some(out.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,630 @@
+//! Run-time values of the static interpreter: Scheme data, procedures, and
+//! the Guix records package definitions build (packages, origins, build
+//! systems, licenses, VCS references).
+//!
+//! Package fields are thunks, as in Guix: each keeps its expression and
+//! environment and is evaluated on first use, once per package object, with
+//! `this-package` bound to that object; `(package (inherit p) ...)` shares
+//! the parent's thunks for the fields it does not set.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use super::reader::Syntax;
+use super::symbol::Symbol;
+
+/// Where evaluation stopped and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    /// Index of the module.
+    pub module: usize,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// What could not be done.
+    pub message: String,
+}
+
+/// Result of evaluating something.
+pub type EvalResult<'a> = Result<Value<'a>, EvalError>;
+
+/// A value.
+#[derive(Clone)]
+pub enum Value<'a> {
+    /// What `when` returns when its test fails, and the like.
+    Unspecified,
+    /// `#t`, `#f`.
+    Bool(bool),
+    /// An exact integer.
+    Int(i64),
+    /// An inexact number.
+    Float(f64),
+    /// A character.
+    Char(char),
+    /// A string.
+    Str(Rc<str>),
+    /// A symbol.
+    Sym(Symbol),
+    /// A keyword.
+    Kw(Symbol),
+    /// The empty list.
+    Null,
+    /// A proper non-empty list.
+    List(Rc<[Value<'a>]>),
+    /// A pair whose cdr is not a list.
+    Pair(Rc<(Value<'a>, Value<'a>)>),
+    /// A vector.
+    Vector(Rc<[Value<'a>]>),
+    /// A procedure.
+    Procedure(Rc<Procedure<'a>>),
+    /// A `package` record.
+    Package(Rc<Package<'a>>),
+    /// Any other record: origin, build system, license, references ...
+    Record(Rc<Record<'a>>),
+    /// `(delay x)`.
+    Promise(Rc<Promise<'a>>),
+    /// Code kept as written: a gexp, or an expression not evaluated.
+    Code(&'a Syntax),
+}
+
+/// A procedure.
+pub enum Procedure<'a> {
+    /// Defined in Scheme.
+    Closure(Closure<'a>),
+    /// Built into the interpreter.
+    Native(Native),
+    /// What `package-mapping` returns.
+    Mapping(Mapping<'a>),
+    /// Rewrites one input list through a [`Mapping`].
+    MapInputs(Rc<Procedure<'a>>),
+    /// Returns the same value whatever it is given (`const`,
+    /// `make-parameter`).
+    Const(Value<'a>),
+    /// `(compose f g ...)`.
+    Compose(Vec<Value<'a>>),
+    /// `(negate f)`.
+    Negate(Value<'a>),
+    /// `(match-lambda clause ...)`.
+    MatchLambda(&'a [Syntax], Env<'a>),
+    /// `(cut f <> x)` / `cute`: arguments, `None` for each slot; `true` when
+    /// the last is `<...>`.
+    Cut(Vec<Option<Value<'a>>>, bool),
+}
+
+/// `(package-mapping proc cut?)`: applies `proc` to a package and,
+/// recursively, to its inputs, unless `cut?` says to stop.
+pub struct Mapping<'a> {
+    /// Applied to each package.
+    pub proc: Value<'a>,
+    /// Stops the recursion.
+    pub cut: Option<Value<'a>>,
+    /// Packages already mapped (by object address), with their result.
+    pub memo: RefCell<Vec<(usize, Value<'a>)>>,
+}
+
+/// A native procedure: name and implementation.
+#[derive(Clone, Copy)]
+pub struct Native {
+    /// The Scheme name.
+    pub name: &'static str,
+    /// The implementation.
+    pub run: super::builtins::NativeFn,
+}
+
+/// A lambda and the environment it closes over.
+pub struct Closure<'a> {
+    /// Name, when bound by `define`.
+    pub name: Option<Symbol>,
+    /// Formal parameters.
+    pub params: Params<'a>,
+    /// Body forms.
+    pub body: &'a [Syntax],
+    /// The environment of definition.
+    pub env: Env<'a>,
+    /// Line of the definition.
+    pub line: u32,
+}
+
+/// Parameters of a `lambda` or `lambda*`.
+#[derive(Default, Clone)]
+pub struct Params<'a> {
+    /// Required.
+    pub required: Vec<Symbol>,
+    /// `#:optional`, with default expressions.
+    pub optional: Vec<(Symbol, Option<&'a Syntax>)>,
+    /// `#:key`, with default expressions.
+    pub keys: Vec<(Symbol, Option<&'a Syntax>)>,
+    /// Rest parameter.
+    pub rest: Option<Symbol>,
+}
+
+/// `(delay expr)`.
+pub struct Promise<'a> {
+    /// The expression and its environment.
+    pub expr: &'a Syntax,
+    /// The environment.
+    pub env: Env<'a>,
+    /// Its value once forced.
+    pub value: RefCell<Option<Value<'a>>>,
+}
+
+/// A lexical environment frame.
+pub struct Frame<'a> {
+    /// Variables of this frame (few: a linear scan is fastest).
+    pub vars: RefCell<Vec<(Symbol, Value<'a>)>>,
+    /// The enclosing frame; `None` at module level.
+    pub parent: Option<Env<'a>>,
+    /// The module the code belongs to.
+    pub module: usize,
+}
+
+/// A shared frame.
+pub type Env<'a> = Rc<Frame<'a>>;
+
+impl<'a> Frame<'a> {
+    /// A module's top-level environment.
+    pub fn module(module: usize) -> Env<'a> {
+        Rc::new(Frame {
+            vars: RefCell::new(Vec::new()),
+            parent: None,
+            module,
+        })
+    }
+
+    /// A child of `parent` with `vars`.
+    pub fn child(parent: &Env<'a>, vars: Vec<(Symbol, Value<'a>)>) -> Env<'a> {
+        Rc::new(Frame {
+            vars: RefCell::new(vars),
+            parent: Some(parent.clone()),
+            module: parent.module,
+        })
+    }
+
+    /// The value of a lexical variable, if bound in this chain of frames.
+    pub fn lookup(&self, name: Symbol) -> Option<Value<'a>> {
+        let mut frame = self;
+        loop {
+            if let Some((_, v)) = frame.vars.borrow().iter().rev().find(|(n, _)| *n == name) {
+                return Some(v.clone());
+            }
+            frame = frame.parent.as_deref()?;
+        }
+    }
+}
+
+/// The package fields the importer reads, in a fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `name`
+    Name,
+    /// `version`
+    Version,
+    /// `source`
+    Source,
+    /// `build-system`
+    BuildSystem,
+    /// `arguments`
+    Arguments,
+    /// `inputs`
+    Inputs,
+    /// `native-inputs`
+    NativeInputs,
+    /// `propagated-inputs`
+    PropagatedInputs,
+    /// `outputs`
+    Outputs,
+    /// `home-page`
+    HomePage,
+    /// `synopsis`
+    Synopsis,
+    /// `description`
+    Description,
+    /// `license`
+    License,
+    /// `properties`
+    Properties,
+    /// `replacement`
+    Replacement,
+    /// `supported-systems`
+    SupportedSystems,
+}
+
+impl Field {
+    /// Every field.
+    pub const ALL: [Field; 16] = [
+        Field::Name,
+        Field::Version,
+        Field::Source,
+        Field::BuildSystem,
+        Field::Arguments,
+        Field::Inputs,
+        Field::NativeInputs,
+        Field::PropagatedInputs,
+        Field::Outputs,
+        Field::HomePage,
+        Field::Synopsis,
+        Field::Description,
+        Field::License,
+        Field::Properties,
+        Field::Replacement,
+        Field::SupportedSystems,
+    ];
+
+    /// The Scheme field name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Version => "version",
+            Field::Source => "source",
+            Field::BuildSystem => "build-system",
+            Field::Arguments => "arguments",
+            Field::Inputs => "inputs",
+            Field::NativeInputs => "native-inputs",
+            Field::PropagatedInputs => "propagated-inputs",
+            Field::Outputs => "outputs",
+            Field::HomePage => "home-page",
+            Field::Synopsis => "synopsis",
+            Field::Description => "description",
+            Field::License => "license",
+            Field::Properties => "properties",
+            Field::Replacement => "replacement",
+            Field::SupportedSystems => "supported-systems",
+        }
+    }
+
+    /// The field named `name`.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether Guix evaluates the field on demand (`thunked`).
+    pub fn is_thunked(self) -> bool {
+        matches!(
+            self,
+            Field::Arguments
+                | Field::Inputs
+                | Field::NativeInputs
+                | Field::PropagatedInputs
+                | Field::Replacement
+        )
+    }
+
+    /// Whether input lists get labels added.
+    pub fn is_inputs(self) -> bool {
+        matches!(
+            self,
+            Field::Inputs | Field::NativeInputs | Field::PropagatedInputs
+        )
+    }
+}
+
+/// How a package field gets its value.
+#[derive(Clone)]
+pub enum Thunk<'a> {
+    /// Not set: the field's default.
+    Default,
+    /// An expression, evaluated with `this-package` bound.
+    Expr(&'a Syntax, Env<'a>),
+    /// A value already known.
+    Value(Value<'a>),
+    /// A field whose evaluation failed when the package was made.
+    Failed(EvalError),
+    /// The value of another package's field, passed through a procedure
+    /// (`package-mapping` and the like).
+    Mapped(Rc<Package<'a>>, Field, Rc<Procedure<'a>>),
+}
+
+/// The state of one field of one package object.
+#[derive(Clone)]
+pub enum Slot<'a> {
+    /// Not evaluated yet.
+    Pending,
+    /// Being evaluated (a second request is a cycle).
+    Forcing,
+    /// Evaluated.
+    Done(Result<Value<'a>, EvalError>),
+}
+
+/// A package object.
+pub struct Package<'a> {
+    /// One thunk per [`Field`].
+    pub thunks: Vec<Thunk<'a>>,
+    /// One slot per [`Field`].
+    pub slots: RefCell<Vec<Slot<'a>>>,
+    /// Index of the module of the `(package` form.
+    pub module: usize,
+    /// Line of the `(package` form.
+    pub line: u32,
+    /// Top-level binding being evaluated when the object was made.
+    pub made_by: Option<(usize, Symbol)>,
+    /// `hidden-package`.
+    pub hidden: bool,
+}
+
+impl<'a> Package<'a> {
+    /// A package with the given thunks.
+    pub fn new(
+        thunks: Vec<Thunk<'a>>,
+        module: usize,
+        line: u32,
+        made_by: Option<(usize, Symbol)>,
+    ) -> Self {
+        Self {
+            slots: RefCell::new(vec![Slot::Pending; thunks.len()]),
+            thunks,
+            module,
+            line,
+            made_by,
+            hidden: false,
+        }
+    }
+}
+
+/// A record other than a package.
+pub struct Record<'a> {
+    /// Record type: `origin`, `git-reference`, `build-system`, `license` ...
+    pub kind: Symbol,
+    /// Field values by name.
+    pub fields: Vec<(Symbol, Value<'a>)>,
+}
+
+impl<'a> Record<'a> {
+    /// The value of field `name`.
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v)
+    }
+}
+
+impl<'a> Value<'a> {
+    /// Scheme truth: everything but `#f` is true.
+    pub fn is_true(&self) -> bool {
+        !matches!(self, Value::Bool(false))
+    }
+
+    /// A string value.
+    pub fn str(s: &str) -> Self {
+        Value::Str(Rc::from(s))
+    }
+
+    /// A list of `items`.
+    pub fn list(items: Vec<Value<'a>>) -> Self {
+        if items.is_empty() {
+            Value::Null
+        } else {
+            Value::List(Rc::from(items))
+        }
+    }
+
+    /// The elements of a proper list (`None` for anything else).
+    pub fn as_slice(&self) -> Option<&[Value<'a>]> {
+        match self {
+            Value::Null => Some(&[]),
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The record of kind `kind`, if this is one.
+    pub fn as_record(&self, kind: &str) -> Option<&Record<'a>> {
+        match self {
+            Value::Record(r) if r.kind.as_str() == kind => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The type name used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Unspecified => "unspecified",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::Char(_) => "character",
+            Value::Str(_) => "string",
+            Value::Sym(_) => "symbol",
+            Value::Kw(_) => "keyword",
+            Value::Null | Value::List(_) => "list",
+            Value::Pair(_) => "pair",
+            Value::Vector(_) => "vector",
+            Value::Procedure(_) => "procedure",
+            Value::Package(_) => "package",
+            Value::Record(_) => "record",
+            Value::Promise(_) => "promise",
+            Value::Code(_) => "code",
+        }
+    }
+}
+
+/// Structural equality (`equal?`); packages and records by identity.
+pub fn equal<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => *x as f64 == *y,
+        (Value::Char(x), Value::Char(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Sym(x), Value::Sym(y)) | (Value::Kw(x), Value::Kw(y)) => x == y,
+        (Value::Null, Value::Null) | (Value::Unspecified, Value::Unspecified) => true,
+        (Value::List(x), Value::List(y)) | (Value::Vector(x), Value::Vector(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(a, b))
+        }
+        (Value::Pair(x), Value::Pair(y)) => equal(&x.0, &y.0) && equal(&x.1, &y.1),
+        (Value::Package(x), Value::Package(y)) => Rc::ptr_eq(x, y),
+        (Value::Record(x), Value::Record(y)) => Rc::ptr_eq(x, y),
+        (Value::Procedure(x), Value::Procedure(y)) => Rc::ptr_eq(x, y),
+        (Value::Code(x), Value::Code(y)) => std::ptr::eq(*x, *y),
+        _ => false,
+    }
+}
+
+/// Writes a value as Scheme's `write` would (strings quoted).
+pub fn write_value(out: &mut String, v: &Value<'_>) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Unspecified => out.push_str("#<unspecified>"),
+        Value::Bool(b) => out.push_str(if *b { "#t" } else { "#f" }),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Float(f) => {
+            let _ = write!(out, "{f:?}");
+        }
+        Value::Char(c) => {
+            let _ = write!(out, "#\\{c}");
+        }
+        Value::Str(s) => write_string(out, s),
+        Value::Sym(s) => out.push_str(s.as_str()),
+        Value::Kw(s) => {
+            out.push_str("#:");
+            out.push_str(s.as_str());
+        }
+        Value::Null => out.push_str("()"),
+        Value::List(items) => {
+            if let [Value::Sym(q), x] = &items[..] {
+                if q.as_str() == "quote" {
+                    out.push('\'');
+                    write_value(out, x);
+                    return;
+                }
+            }
+            out.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(out, item);
+            }
+            out.push(')');
+        }
+        Value::Pair(p) => {
+            out.push('(');
+            write_value(out, &p.0);
+            out.push_str(" . ");
+            write_value(out, &p.1);
+            out.push(')');
+        }
+        Value::Vector(items) => {
+            out.push_str("#(");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(out, item);
+            }
+            out.push(')');
+        }
+        Value::Procedure(p) => {
+            let name = match &**p {
+                Procedure::Closure(c) => c.name.map_or("#f", |n| n.as_str()),
+                Procedure::Native(n) => n.name,
+                Procedure::Mapping(_) | Procedure::MapInputs(_) => "package-mapping",
+                _ => "#f",
+            };
+            let _ = write!(out, "#<procedure {name}>");
+        }
+        Value::Package(_) => out.push_str("#<package>"),
+        Value::Record(r) => {
+            let _ = write!(out, "#<{}>", r.kind);
+        }
+        Value::Promise(_) => out.push_str("#<promise>"),
+        Value::Code(s) => write_syntax(out, s),
+    }
+}
+
+/// Writes a string with Scheme escapes.
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes syntax as text, with reader abbreviations restored.
+pub fn write_syntax(out: &mut String, s: &Syntax) {
+    match s {
+        Syntax::Symbol(sym) => out.push_str(sym.as_str()),
+        Syntax::Keyword(k) => {
+            out.push_str("#:");
+            out.push_str(k.as_str());
+        }
+        Syntax::Atom(lexpr::Value::String(text)) => write_string(out, text),
+        Syntax::Atom(lexpr::Value::Bool(b)) => out.push_str(if *b { "#t" } else { "#f" }),
+        Syntax::Atom(lexpr::Value::Char(c)) => {
+            out.push_str("#\\");
+            out.push(*c);
+        }
+        Syntax::Atom(v) => out.push_str(&v.to_string()),
+        Syntax::List(l) => {
+            if let (2, None, Some(head)) = (
+                l.items.len(),
+                &l.tail,
+                l.items.first().and_then(Syntax::as_symbol),
+            ) {
+                let prefix = match head.as_str() {
+                    "quote" => Some("'"),
+                    "quasiquote" => Some("`"),
+                    "unquote" => Some(","),
+                    "unquote-splicing" => Some(",@"),
+                    "gexp" => Some("#~"),
+                    "ungexp" => Some("#$"),
+                    "ungexp-splicing" => Some("#$@"),
+                    "ungexp-native" => Some("#+"),
+                    _ => None,
+                };
+                if let Some(p) = prefix {
+                    out.push_str(p);
+                    write_syntax(out, &l.items[1]);
+                    return;
+                }
+            }
+            out.push('(');
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_syntax(out, item);
+            }
+            if let Some(t) = &l.tail {
+                out.push_str(" . ");
+                write_syntax(out, t);
+            }
+            out.push(')');
+        }
+        Syntax::Vector(l) => {
+            out.push_str("#(");
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_syntax(out, item);
+            }
+            out.push(')');
+        }
+    }
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        write_value(&mut s, self);
+        f.write_str(&s)
+    }
+}

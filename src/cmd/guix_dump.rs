@@ -1,0 +1,72 @@
+//! `kiln guix-dump PATH...`: reads Guix module trees (or single modules)
+//! statically and prints one JSON record per package object bound to a
+//! top-level variable, in the shape of Guix's own evaluation (see the
+//! corpus README). Files or bindings that cannot be read are reported on
+//! stderr; the others are printed.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+/// Arguments of `kiln guix-dump`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Guix checkouts, channel roots or single `.scm` modules.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write the records to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print every evaluation error and field warning on stderr (by
+    /// default only their count).
+    #[arg(long)]
+    warnings: bool,
+}
+
+/// Runs `kiln guix-dump`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut out: Box<dyn std::io::Write> = match &args.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut failed = false;
+    for path in &args.paths {
+        let files = kiln_importers::guix::read_tree(path)
+            .with_context(|| format!("reading Guix modules under {}", path.display()))?;
+        let eval = kiln_importers::guix::evaluate(files);
+        let mut warnings = 0usize;
+        for p in &eval.packages {
+            serde_json::to_writer(&mut out, &p.record).context("writing a record")?;
+            out.write_all(b"\n").context("writing a record")?;
+            warnings += p.recipe.warnings.len();
+            if args.warnings {
+                for w in &p.recipe.warnings {
+                    eprintln!("kiln: warning: {}: {w}", p.recipe.pkgbase);
+                }
+            }
+        }
+        if args.warnings {
+            for e in &eval.errors {
+                eprintln!("kiln: error: {e}");
+            }
+        }
+        eprintln!(
+            "kiln: {}: {} packages, {} errors, {} field warnings",
+            path.display(),
+            eval.packages.len(),
+            eval.errors.len(),
+            warnings
+        );
+        failed |= eval.packages.is_empty() && !eval.errors.is_empty();
+    }
+    out.flush().context("writing records")?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
