@@ -42,6 +42,16 @@ enum Source {
         #[arg(required_unless_present = "mirror")]
         names: Vec<String>,
     },
+    /// A Guix checkout or channel (path or URL) read from its git tree, or
+    /// a plain directory of modules.
+    Guix {
+        /// The repository or directory.
+        #[arg(long, value_name = "REPO")]
+        repo: String,
+        /// The branch, tag or commit to read (default: HEAD).
+        #[arg(long = "ref", value_name = "REF")]
+        git_ref: Option<String>,
+    },
 }
 
 /// Runs `kiln import`.
@@ -63,6 +73,9 @@ pub fn run(args: &Args, db_flag: Option<&std::path::Path>) -> anyhow::Result<Exi
             aur_url,
             names,
         } => import::import_aur_packages(&mut store, names, aur_url, &cache, progress)?,
+        Source::Guix { repo, git_ref } => {
+            import::import_guix(&mut store, repo, git_ref.as_deref(), &cache, progress)?
+        }
     };
     // A recipe updated from an affected to a fixed version starts the
     // advisory's rebuild wave.

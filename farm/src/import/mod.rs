@@ -14,8 +14,10 @@ use serde::Serialize;
 use crate::store::{ImportKind, Provenance, RecipeImport, RunId, Store, StoreError, UpsertOutcome};
 
 mod arch;
+mod guix;
 
 pub use arch::{import_aur_mirror, import_aur_packages, import_dir, STALE_SRCINFO};
+pub use guix::import_guix;
 
 /// How many recipes one transaction stores.
 pub const BATCH: usize = 500;

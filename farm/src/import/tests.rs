@@ -305,3 +305,109 @@ fn the_shared_corpus_imports_with_findings_and_no_lost_recipe() {
     assert!(run.added + run.failures.len() as u64 >= 1_500);
     assert_eq!(stored, run.added);
 }
+
+fn guix_samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../recipes/samples/guix")
+}
+
+#[test]
+fn a_guix_channel_is_read_from_a_directory_and_from_git_at_a_ref() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = store_in(tmp.path());
+    let dir = guix_samples();
+    let run = import_guix(
+        &mut store,
+        dir.to_str().unwrap(),
+        None,
+        &tmp.path().join("c"),
+        &Quiet,
+    )
+    .unwrap();
+    assert_eq!(run.added, 3, "{run:?}");
+    let zlib = store
+        .recipe_by_name(Some(Origin::Guix), "zlib")
+        .unwrap()
+        .unwrap();
+    assert_eq!(zlib.version, "1.2.13");
+    let prov = store.provenance_of(zlib.id).unwrap().unwrap();
+    assert_eq!(prov.path, "kiln/packages/samples.scm");
+    assert!(prov.line.unwrap_or(0) > 1);
+
+    // The same channel as a git repository: two commits, read at each.
+    let repo_dir = tmp.path().join("channel.git");
+    let repo = Repository::init_bare(&repo_dir).unwrap();
+    let text = std::fs::read_to_string(dir.join("kiln/packages/samples.scm")).unwrap();
+    let commit_tree = |text: &str, branch: &str| {
+        let blob = repo.blob(text.as_bytes()).unwrap();
+        let mut packages = repo.treebuilder(None).unwrap();
+        packages.insert("samples.scm", blob, 0o100_644).unwrap();
+        let packages = packages.write().unwrap();
+        let mut kiln = repo.treebuilder(None).unwrap();
+        kiln.insert("packages", packages, 0o040_000).unwrap();
+        let kiln = kiln.write().unwrap();
+        let mut root = repo.treebuilder(None).unwrap();
+        root.insert("kiln", kiln, 0o040_000).unwrap();
+        let tree = repo.find_tree(root.write().unwrap()).unwrap();
+        let sig = Signature::now("Kiln test", "test@example.org").unwrap();
+        repo.commit(
+            Some(&format!("refs/heads/{branch}")),
+            &sig,
+            &sig,
+            "c",
+            &tree,
+            &[],
+        )
+        .unwrap()
+    };
+    commit_tree(&text, "old");
+    commit_tree(&text.replace("\"2.6\"", "\"2.7\""), "master");
+    repo.set_head("refs/heads/master").unwrap();
+    let location = repo_dir.display().to_string();
+    let cache = tmp.path().join("cache");
+    let mut store = store_in(&tmp.path().join("git"));
+    let old = import_guix(&mut store, &location, Some("old"), &cache, &Quiet).unwrap();
+    assert_eq!(old.added, 3);
+    assert_eq!(old.commit.as_deref().map(str::len), Some(40));
+    let new = import_guix(&mut store, &location, None, &cache, &Quiet).unwrap();
+    assert_eq!((new.updated, new.unchanged), (1, 2), "{new:?}");
+    let pigz = store
+        .recipe_by_name(Some(Origin::Guix), "pigz")
+        .unwrap()
+        .unwrap();
+    assert_eq!(pigz.version, "2.7");
+}
+
+#[test]
+fn packages_sharing_a_name_keep_it_for_the_newest_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = tmp.path().join("m.scm");
+    std::fs::write(
+        &module,
+        "(define-module (m) #:use-module (guix packages))\n\
+         (define-public foo-1 (package (name \"foo\") (version \"1.0\") (source #f)\n  (build-system #f) (synopsis \"s\") (description \"d\") (home-page \"h\") (license #f)))\n\
+         (define-public foo-2 (package (inherit foo-1) (version \"2.0\")))\n",
+    )
+    .unwrap();
+    let mut store = store_in(tmp.path());
+    let run = import_guix(
+        &mut store,
+        tmp.path().to_str().unwrap(),
+        None,
+        tmp.path(),
+        &Quiet,
+    )
+    .unwrap();
+    assert_eq!(run.added, 2, "{run:?}");
+    assert_eq!(
+        store
+            .recipe_by_name(Some(Origin::Guix), "foo")
+            .unwrap()
+            .unwrap()
+            .version,
+        "2.0"
+    );
+    assert!(store
+        .recipe_by_name(Some(Origin::Guix), "foo@1.0")
+        .unwrap()
+        .is_some());
+}
