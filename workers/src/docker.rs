@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::errors::Error as EngineError;
-use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, InspectContainerOptions,
     KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -213,6 +215,16 @@ impl DockerExecutor {
                 nano_cpus: Some(limits.nano_cpus),
                 pids_limit: Some(limits.pids),
                 security_opt: Some(vec!["no-new-privileges".into()]),
+                // A real init as PID 1: forwards the stop signal, reaps zombies.
+                init: Some(true),
+                // The engine's own copy of the log is bounded too.
+                log_config: Some(HostConfigLogConfig {
+                    typ: Some("json-file".into()),
+                    config: Some(HashMap::from([
+                        ("max-size".to_string(), "100m".to_string()),
+                        ("max-file".to_string(), "3".to_string()),
+                    ])),
+                }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -221,7 +233,15 @@ impl DockerExecutor {
             .docker
             .create_container(Some(CreateContainerOptionsBuilder::default().build()), body)
             .await
-            .map_err(|e| engine_error("creating container", &job.build_id, e))?;
+            .map_err(|e| match e {
+                EngineError::DockerResponseServerError {
+                    status_code: 404, ..
+                } => ExecutorError::ImageMissing {
+                    build_id: job.build_id.clone(),
+                    image: job.image.clone(),
+                },
+                e => engine_error("creating container", &job.build_id, e),
+            })?;
         Ok(created.id)
     }
 

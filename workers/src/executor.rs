@@ -145,6 +145,14 @@ pub enum ExecutorError {
         /// The container that is gone.
         container_id: String,
     },
+    /// The job's image is not on the engine (see [`crate::image::bootstrap`]).
+    #[error("image {image} of build {build_id} is not present on the engine")]
+    ImageMissing {
+        /// The build.
+        build_id: String,
+        /// The missing image.
+        image: String,
+    },
     /// No container is labelled with this build id.
     #[error("no container for build {0}")]
     NoSuchBuild(String),

@@ -324,3 +324,13 @@ async fn job_file_escaping_the_build_dir_is_refused() {
     let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
     assert!(matches!(err, ExecutorError::InvalidJob { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn missing_image_is_reported_as_such() {
+    let Some((executor, _)) = setup("missing_image").await else {
+        return;
+    };
+    let job = job("no-image", "kiln-build:does-not-exist", sample("libfoo"));
+    let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
+    assert!(matches!(err, ExecutorError::ImageMissing { .. }), "{err}");
+}
