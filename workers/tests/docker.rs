@@ -334,3 +334,71 @@ async fn missing_image_is_reported_as_such() {
     let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
     assert!(matches!(err, ExecutorError::ImageMissing { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn build_runs_unprivileged_under_its_limits() {
+    let Some((executor, image)) = setup("limits").await else {
+        return;
+    };
+    let mut job = job("environment", &image, fixture("environment"));
+    job.limits.memory_bytes = 768 << 20;
+    job.limits.pids = 321;
+    job.limits.nano_cpus = 1_500_000_000;
+    let (report, _) = run(&executor, job).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::Succeeded, "{log}");
+    assert!(
+        log.contains("kiln-test: uid 1000 gid 1000 user builder home /home/builder"),
+        "{log}"
+    );
+    assert!(log.contains("kiln-test: pids.max 321\n"), "{log}");
+    assert!(
+        log.contains(&format!("kiln-test: memory {}\n", 768u64 << 20)),
+        "{log}"
+    );
+    // 1.5 CPUs: a quota of 1.5 periods, in either cgroup version's format.
+    assert!(
+        log.contains("kiln-test: cpu 150000 100000\n")
+            || log.contains("kiln-test: cpu 1500000 1000000\n"),
+        "{log}"
+    );
+    assert!(log.contains("kiln-test: build dir owner builder"), "{log}");
+}
+
+#[tokio::test]
+async fn dropped_build_still_removes_its_container() {
+    let Some((executor, image)) = setup("dropped").await else {
+        return;
+    };
+    let job = job("dropped", &image, fixture("sleeps"));
+    let build_id = job.build_id.clone();
+    let run = executor.run(job, mpsc::channel(64).0);
+    let cut = tokio::time::timeout(Duration::from_secs(3), run).await;
+    assert!(cut.is_err(), "the sleeping build cannot finish in 3s");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let builds = executor.running_builds().await.unwrap();
+        if !builds.iter().any(|(b, _)| *b == build_id) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "container of {build_id} left behind"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn artifacts_over_the_cap_are_rejected() {
+    let Some((executor, image)) = setup("artifact_cap").await else {
+        return;
+    };
+    let mut job = job("libfoo-capped", &image, sample("libfoo"));
+    job.limits.artifact_cap_bytes = 100;
+    let err = executor.run(job, mpsc::channel(64).0).await.unwrap_err();
+    assert!(
+        matches!(&err, ExecutorError::ArtifactRejected { reason, .. } if reason.contains("cap")),
+        "{err}"
+    );
+}
