@@ -9,7 +9,9 @@ pub mod archive;
 pub mod docker;
 pub mod executor;
 pub mod image;
+pub mod labels;
 pub mod logcap;
+pub mod rootfs;
 
 pub use docker::DockerExecutor;
 pub use executor::{
