@@ -261,7 +261,7 @@ impl DockerExecutor {
         };
         let (last, log_bytes, log_truncated) = capture.finish();
         if let Some(line) = last {
-            let _ = log.send(line).await;
+            deliver(&log, line, Instant::now() + NOTE_PATIENCE).await;
         }
         info!(
             build_id,
@@ -299,17 +299,20 @@ impl DockerExecutor {
         let left = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
-        let wall = tokio::time::sleep(left);
+        let wall_at = Instant::now() + left;
+        let wall = tokio::time::sleep_until(wall_at);
         let silence = tokio::time::sleep(limits.silence);
         tokio::pin!(wall, silence);
         let reason = loop {
             tokio::select! {
                 item = stream.next() => match item {
                     Some(Ok(output)) => {
-                        silence.as_mut().reset(Instant::now() + limits.silence);
+                        // A stuck reader may slow the build's log down but
+                        // cannot keep it past its wall clock.
                         for line in capture.push(&output.into_bytes()) {
-                            let _ = log.send(line).await;
+                            deliver(log, line, wall_at).await;
                         }
+                        silence.as_mut().reset(Instant::now() + limits.silence);
                     }
                     Some(Err(e)) => {
                         return Err(container_error("following log", build_id, container_id, e))
@@ -334,10 +337,11 @@ impl DockerExecutor {
         note(capture, log, &message).await;
         self.stop(build_id, container_id, limits.stop_grace).await?;
         // Keep what the build wrote while it was being stopped.
-        let drain = tokio::time::timeout(Duration::from_secs(5), async {
+        let drain_until = Instant::now() + NOTE_PATIENCE;
+        let drain = tokio::time::timeout_at(drain_until, async {
             while let Some(Ok(output)) = stream.next().await {
                 for line in capture.push(&output.into_bytes()) {
-                    let _ = log.send(line).await;
+                    deliver(log, line, drain_until).await;
                 }
             }
         });
@@ -515,11 +519,21 @@ async fn remove_container(docker: &Docker, container_id: &str) {
     }
 }
 
+/// How long a line of Kiln's own waits for a slow log reader.
+const NOTE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Sends a line to the live log, giving up at `until`; the live log is for
+/// watching, the report's log is the record, so a closed or stuck reader
+/// never fails the build.
+async fn deliver(log: &mpsc::Sender<String>, line: String, until: Instant) {
+    let _ = tokio::time::timeout_at(until, log.send(line)).await;
+}
+
 /// Adds a line of Kiln's own to the log and the live stream.
 async fn note(capture: &mut LogCapture, log: &mpsc::Sender<String>, message: &str) {
     for line in capture.push(format!("\n{message}\n").as_bytes()) {
         if !line.is_empty() {
-            let _ = log.send(line).await;
+            deliver(log, line, Instant::now() + NOTE_PATIENCE).await;
         }
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use bollard::query_parameters::CreateImageOptionsBuilder;
+use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptions};
 use bollard::{body_try_stream, Docker};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -155,7 +155,8 @@ pub async fn bootstrap(
 ) -> Result<String, ImageError> {
     let tag = spec.tag();
     let _guard = BOOTSTRAP.lock().await;
-    if !force && image_exists(docker, &tag).await? {
+    let previous = image_id(docker, &tag).await?;
+    if !force && previous.is_some() {
         info!(image = %tag, "build image present");
         return Ok(tag);
     }
@@ -180,8 +181,28 @@ pub async fn bootstrap(
     let rootfs = work.path().join("rootfs");
     let result = make_image(docker, spec, &mirror, &rootfs, &tag).await;
     unmount_below(work.path()).await;
-    drop(work);
-    result.map(|()| tag)
+    // Removing a rootfs of ~1 GB takes seconds: not on an async thread.
+    let _ = tokio::task::spawn_blocking(move || drop(work)).await;
+    result?;
+    if let Some(old) = previous {
+        remove_replaced(docker, &tag, &old).await;
+    }
+    Ok(tag)
+}
+
+/// Removes the image a forced bootstrap replaced under the same tag (now
+/// untagged), unless containers still use it.
+async fn remove_replaced(docker: &Docker, tag: &str, old_id: &str) {
+    match image_id(docker, tag).await {
+        Ok(Some(new_id)) if new_id != old_id => {}
+        _ => return,
+    }
+    if let Err(e) = docker
+        .remove_image(old_id, None::<RemoveImageOptions>, None)
+        .await
+    {
+        info!(image = old_id, error = %e, "replaced build image kept");
+    }
 }
 
 async fn make_image(
@@ -230,12 +251,13 @@ fn check_spec(spec: &ImageSpec) -> Result<(), ImageError> {
     Ok(())
 }
 
-async fn image_exists(docker: &Docker, image: &str) -> Result<bool, ImageError> {
+/// The id of `image` on the engine, if it is there.
+async fn image_id(docker: &Docker, image: &str) -> Result<Option<String>, ImageError> {
     match docker.inspect_image(image).await {
-        Ok(_) => Ok(true),
+        Ok(inspect) => Ok(Some(inspect.id.unwrap_or_default())),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
-        }) => Ok(false),
+        }) => Ok(None),
         Err(e) => Err(engine_error("inspecting image", image, e)),
     }
 }
@@ -358,7 +380,7 @@ async fn import(docker: &Docker, rootfs: &Path, tag: &str) -> Result<(), ImageEr
             ),
         });
     }
-    if !image_exists(docker, tag).await? {
+    if image_id(docker, tag).await?.is_none() {
         return Err(ImageError::Command {
             command: "image import".into(),
             detail: format!("the engine did not create {tag}"),
