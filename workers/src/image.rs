@@ -414,6 +414,17 @@ mod tests {
     }
 
     #[test]
+    fn spec_reads_from_config_with_defaults() {
+        let spec: ImageSpec = serde_json::from_str(r#"{"image": "archlinux:base-devel"}"#).unwrap();
+        assert_eq!(spec.tag(), "archlinux:base-devel");
+        assert_eq!(spec.packages, ImageSpec::default().packages);
+        let spec: ImageSpec = serde_json::from_str(r#"{"packages": ["makepkg"]}"#).unwrap();
+        assert_eq!(spec.suite, "bookworm");
+        assert_ne!(spec.tag(), ImageSpec::default().tag());
+        assert!(serde_json::from_str::<ImageSpec>(r#"{"imgae": "x"}"#).is_err());
+    }
+
+    #[test]
     fn spec_with_option_like_names_is_refused() {
         let mut spec = ImageSpec::default();
         spec.packages.push("--foreign".into());

@@ -402,3 +402,42 @@ async fn artifacts_over_the_cap_are_rejected() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn finished_detached_build_is_collected_by_reattach() {
+    let Some((executor, image)) = setup("reattach_finished").await else {
+        return;
+    };
+    let job = job("fails-detached", &image, fixture("fails"));
+    let container_id = executor.start(&job).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let inspect = executor
+            .docker()
+            .inspect_container(
+                &container_id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .unwrap();
+        if inspect.state.and_then(|s| s.running) == Some(false) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "detached build did not finish");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let report = executor
+        .reattach(&job.build_id, mpsc::channel(256).0)
+        .await
+        .unwrap();
+    let log = log_text(&report);
+    assert!(
+        matches!(report.outcome, Outcome::Failed { exit_code } if exit_code != 0),
+        "{log}"
+    );
+    assert!(
+        log.contains("kiln-test: error: the compiler exploded"),
+        "{log}"
+    );
+    assert_gone(&executor, &container_id).await;
+}
