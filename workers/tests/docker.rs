@@ -441,3 +441,27 @@ async fn finished_detached_build_is_collected_by_reattach() {
     );
     assert_gone(&executor, &container_id).await;
 }
+
+#[tokio::test]
+async fn log_lines_arrive_while_the_build_runs() {
+    let Some((executor, image)) = setup("live_log").await else {
+        return;
+    };
+    let job = job("live", &image, fixture("slow"));
+    let (tx, mut rx) = mpsc::channel(64);
+    // Also proves the executor's future can run on another task (Send).
+    let build = tokio::spawn(async move { executor.run(job, tx).await });
+    loop {
+        let line = rx.recv().await.expect("log ended before the first tick");
+        if line == "kiln-test: tick 1" {
+            break;
+        }
+    }
+    assert!(
+        !build.is_finished(),
+        "the first tick came only after the build"
+    );
+    while rx.recv().await.is_some() {}
+    let report = build.await.unwrap().unwrap();
+    assert_eq!(report.outcome, Outcome::Succeeded, "{}", log_text(&report));
+}
