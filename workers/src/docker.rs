@@ -317,7 +317,15 @@ impl DockerExecutor {
                     Some(Err(e)) => {
                         return Err(container_error("following log", build_id, container_id, e))
                     }
-                    None => return Ok(None),
+                    None => {
+                        // The log ends when the container exits, or when the
+                        // engine stops streaming: the wall clock still holds.
+                        let exit = self.wait(build_id, container_id);
+                        match tokio::time::timeout_at(wall_at, exit).await {
+                            Ok(waited) => return waited.map(|()| None),
+                            Err(_) => break StopReason::WallClock,
+                        }
+                    }
                 },
                 _ = &mut wall => break StopReason::WallClock,
                 _ = &mut silence => break StopReason::Silence,
