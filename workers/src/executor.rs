@@ -38,7 +38,7 @@ pub struct BuildJob {
 pub struct JobFile {
     /// Path relative to the build directory (for `install`: a file name).
     pub path: String,
-    /// Unix permission bits, e.g. `0o644`.
+    /// Unix permission bits, e.g. `0o644` (set-id and sticky bits are dropped).
     pub mode: u32,
     /// The file's content.
     pub data: Vec<u8>,
