@@ -135,7 +135,7 @@ pub struct BuildReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
     /// The engine could not be reached at all.
-    #[error("docker engine unreachable: {0}")]
+    #[error("docker engine unreachable")]
     EngineUnreachable(#[source] bollard::errors::Error),
     /// The container disappeared while the build was using it.
     #[error("container {container_id} of build {build_id} vanished")]
@@ -157,7 +157,7 @@ pub enum ExecutorError {
     #[error("no container for build {0}")]
     NoSuchBuild(String),
     /// An engine call failed.
-    #[error("{action} for build {build_id}: {source}")]
+    #[error("{action} for build {build_id}")]
     Engine {
         /// What was being done ("creating container", ...).
         action: &'static str,

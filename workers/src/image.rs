@@ -104,10 +104,10 @@ impl ImageSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// The engine did not answer.
-    #[error("docker engine unreachable: {0}")]
+    #[error("docker engine unreachable")]
     EngineUnreachable(#[source] bollard::errors::Error),
     /// An engine call failed.
-    #[error("{action} {image}: {source}")]
+    #[error("{action} {image}")]
     Engine {
         /// What was being done.
         action: &'static str,
@@ -126,7 +126,7 @@ pub enum ImageError {
         detail: String,
     },
     /// Preparing the rootfs on disk failed.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}", path.display())]
     Io {
         /// What was being done.
         action: &'static str,

@@ -23,7 +23,7 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
     let executor = match DockerExecutor::connect_local().await {
         Ok(e) => e,
         Err(e) => {
-            println!("skipping {test}: {e}");
+            println!("skipping {test}: {}", chain(&e));
             return None;
         }
     };
@@ -33,7 +33,7 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
             match bootstrap(&docker, &ImageSpec::default(), false).await {
                 Ok(tag) => Some(tag),
                 Err(e) => {
-                    println!("build image cannot be made: {e}");
+                    println!("build image cannot be made: {}", chain(&e));
                     None
                 }
             }
@@ -46,6 +46,17 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
             None
         }
     }
+}
+
+/// An error with its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 fn workspace() -> PathBuf {
