@@ -58,7 +58,7 @@ pub fn upload_tar(job: &BuildJob) -> Result<Vec<u8>, String> {
         add_file(
             &mut tar,
             &format!("build/{}", file.path),
-            file.mode & 0o7777,
+            file.mode & 0o777,
             BUILDER_ID,
             &file.data,
         )?;

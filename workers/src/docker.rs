@@ -9,10 +9,12 @@
 //! build whose coordinator restarted.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bollard::errors::Error as EngineError;
-use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, InspectContainerOptions,
     KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -27,18 +29,8 @@ use tracing::{info, warn};
 
 use crate::archive::{read_artifacts, upload_tar, OUT_DIR};
 use crate::executor::{BuildJob, BuildReport, Executor, ExecutorError, Limits, Outcome};
+use crate::labels::{container_labels, limits_from_labels, parse_rfc3339, LABEL_BUILD};
 use crate::logcap::LogCapture;
-
-/// Label holding the build id; every Kiln build container has it.
-pub const LABEL_BUILD: &str = "kiln.build";
-/// Label holding the recipe name.
-pub const LABEL_RECIPE: &str = "kiln.recipe";
-const LABEL_CREATED: &str = "kiln.created";
-const LABEL_WALL: &str = "kiln.limit.wall-clock-secs";
-const LABEL_SILENCE: &str = "kiln.limit.silence-secs";
-const LABEL_GRACE: &str = "kiln.limit.stop-grace-secs";
-const LABEL_LOG_CAP: &str = "kiln.limit.log-bytes";
-const LABEL_ARTIFACT_CAP: &str = "kiln.limit.artifact-bytes";
 
 /// Runs builds in containers of one Docker engine.
 #[derive(Debug, Clone)]
@@ -181,23 +173,7 @@ impl DockerExecutor {
 
     async fn create(&self, job: &BuildJob) -> Result<String, ExecutorError> {
         let limits = &job.limits;
-        let now = SystemTime::now();
-        let mut labels: HashMap<String, String> = job
-            .labels
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        labels.insert(LABEL_BUILD.into(), job.build_id.clone());
-        labels.insert(LABEL_RECIPE.into(), job.recipe.clone());
-        labels.insert(LABEL_CREATED.into(), unix_secs(now).to_string());
-        labels.insert(LABEL_WALL.into(), limits.wall_clock.as_secs().to_string());
-        labels.insert(LABEL_SILENCE.into(), limits.silence.as_secs().to_string());
-        labels.insert(LABEL_GRACE.into(), limits.stop_grace.as_secs().to_string());
-        labels.insert(LABEL_LOG_CAP.into(), limits.log_cap_bytes.to_string());
-        labels.insert(
-            LABEL_ARTIFACT_CAP.into(),
-            limits.artifact_cap_bytes.to_string(),
-        );
+        let labels = container_labels(job, SystemTime::now());
         let body = ContainerCreateBody {
             image: Some(job.image.clone()),
             cmd: Some(vec!["/bin/bash".into(), "/kiln/entry.sh".into()]),
@@ -213,6 +189,16 @@ impl DockerExecutor {
                 nano_cpus: Some(limits.nano_cpus),
                 pids_limit: Some(limits.pids),
                 security_opt: Some(vec!["no-new-privileges".into()]),
+                // A real init as PID 1: forwards the stop signal, reaps zombies.
+                init: Some(true),
+                // The engine's own copy of the log is bounded too.
+                log_config: Some(HostConfigLogConfig {
+                    typ: Some("json-file".into()),
+                    config: Some(HashMap::from([
+                        ("max-size".to_string(), "100m".to_string()),
+                        ("max-file".to_string(), "3".to_string()),
+                    ])),
+                }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -221,7 +207,15 @@ impl DockerExecutor {
             .docker
             .create_container(Some(CreateContainerOptionsBuilder::default().build()), body)
             .await
-            .map_err(|e| engine_error("creating container", &job.build_id, e))?;
+            .map_err(|e| match e {
+                EngineError::DockerResponseServerError {
+                    status_code: 404, ..
+                } => ExecutorError::ImageMissing {
+                    build_id: job.build_id.clone(),
+                    image: job.image.clone(),
+                },
+                e => engine_error("creating container", &job.build_id, e),
+            })?;
         Ok(created.id)
     }
 
@@ -267,7 +261,7 @@ impl DockerExecutor {
         };
         let (last, log_bytes, log_truncated) = capture.finish();
         if let Some(line) = last {
-            let _ = log.send(line).await;
+            deliver(&log, line, Instant::now() + NOTE_PATIENCE).await;
         }
         info!(
             build_id,
@@ -305,22 +299,33 @@ impl DockerExecutor {
         let left = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
-        let wall = tokio::time::sleep(left);
+        let wall_at = Instant::now() + left;
+        let wall = tokio::time::sleep_until(wall_at);
         let silence = tokio::time::sleep(limits.silence);
         tokio::pin!(wall, silence);
         let reason = loop {
             tokio::select! {
                 item = stream.next() => match item {
                     Some(Ok(output)) => {
-                        silence.as_mut().reset(Instant::now() + limits.silence);
+                        // A stuck reader may slow the build's log down but
+                        // cannot keep it past its wall clock.
                         for line in capture.push(&output.into_bytes()) {
-                            let _ = log.send(line).await;
+                            deliver(log, line, wall_at).await;
                         }
+                        silence.as_mut().reset(Instant::now() + limits.silence);
                     }
                     Some(Err(e)) => {
                         return Err(container_error("following log", build_id, container_id, e))
                     }
-                    None => return Ok(None),
+                    None => {
+                        // The log ends when the container exits, or when the
+                        // engine stops streaming: the wall clock still holds.
+                        let exit = self.wait(build_id, container_id);
+                        match tokio::time::timeout_at(wall_at, exit).await {
+                            Ok(waited) => return waited.map(|()| None),
+                            Err(_) => break StopReason::WallClock,
+                        }
+                    }
                 },
                 _ = &mut wall => break StopReason::WallClock,
                 _ = &mut silence => break StopReason::Silence,
@@ -340,10 +345,11 @@ impl DockerExecutor {
         note(capture, log, &message).await;
         self.stop(build_id, container_id, limits.stop_grace).await?;
         // Keep what the build wrote while it was being stopped.
-        let drain = tokio::time::timeout(Duration::from_secs(5), async {
+        let drain_until = Instant::now() + NOTE_PATIENCE;
+        let drain = tokio::time::timeout_at(drain_until, async {
             while let Some(Ok(output)) = stream.next().await {
                 for line in capture.push(&output.into_bytes()) {
-                    let _ = log.send(line).await;
+                    deliver(log, line, drain_until).await;
                 }
             }
         });
@@ -521,11 +527,21 @@ async fn remove_container(docker: &Docker, container_id: &str) {
     }
 }
 
+/// How long a line of Kiln's own waits for a slow log reader.
+const NOTE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Sends a line to the live log, giving up at `until`; the live log is for
+/// watching, the report's log is the record, so a closed or stuck reader
+/// never fails the build.
+async fn deliver(log: &mpsc::Sender<String>, line: String, until: Instant) {
+    let _ = tokio::time::timeout_at(until, log.send(line)).await;
+}
+
 /// Adds a line of Kiln's own to the log and the live stream.
 async fn note(capture: &mut LogCapture, log: &mpsc::Sender<String>, message: &str) {
     for line in capture.push(format!("\n{message}\n").as_bytes()) {
         if !line.is_empty() {
-            let _ = log.send(line).await;
+            deliver(log, line, Instant::now() + NOTE_PATIENCE).await;
         }
     }
 }
@@ -562,90 +578,5 @@ fn container_error(
         }
     } else {
         engine_error(action, build_id, e)
-    }
-}
-
-fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Limits and creation time recorded in a container's labels; missing or
-/// unreadable labels fall back to the defaults.
-fn limits_from_labels(labels: &HashMap<String, String>) -> (Limits, SystemTime) {
-    let num = |key: &str| labels.get(key).and_then(|v| v.parse::<u64>().ok());
-    let mut limits = Limits::default();
-    if let Some(v) = num(LABEL_WALL) {
-        limits.wall_clock = Duration::from_secs(v);
-    }
-    if let Some(v) = num(LABEL_SILENCE) {
-        limits.silence = Duration::from_secs(v);
-    }
-    if let Some(v) = num(LABEL_GRACE) {
-        limits.stop_grace = Duration::from_secs(v);
-    }
-    if let Some(v) = num(LABEL_LOG_CAP) {
-        limits.log_cap_bytes = usize::try_from(v).unwrap_or(usize::MAX);
-    }
-    if let Some(v) = num(LABEL_ARTIFACT_CAP) {
-        limits.artifact_cap_bytes = v;
-    }
-    let created =
-        num(LABEL_CREATED).map_or_else(SystemTime::now, |s| UNIX_EPOCH + Duration::from_secs(s));
-    (limits, created)
-}
-
-/// Parses the engine's timestamps (`2026-11-29T05:51:29.123456789Z`).
-fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let time = time.strip_suffix('Z')?;
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut t = hms.splitn(3, ':').map(|p| p.parse::<i64>().ok());
-    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-    // Days from civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
-    let nanos: u32 = format!("{frac:0<9}")[..9].parse().ok()?;
-    let secs = u64::try_from(secs).ok()?;
-    Some(UNIX_EPOCH + Duration::new(secs, nanos))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn engine_timestamps_parse() {
-        let t = parse_rfc3339("2026-11-29T05:51:29.5Z").unwrap();
-        let d = t.duration_since(UNIX_EPOCH).unwrap();
-        assert_eq!(d.as_secs(), 1_795_931_489);
-        assert_eq!(d.subsec_millis(), 500);
-        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(UNIX_EPOCH));
-        assert_eq!(parse_rfc3339("garbage"), None);
-    }
-
-    #[test]
-    fn limits_round_trip_through_labels() {
-        let labels = HashMap::from([
-            (LABEL_WALL.to_string(), "60".to_string()),
-            (LABEL_SILENCE.to_string(), "7".to_string()),
-            (LABEL_LOG_CAP.to_string(), "100".to_string()),
-            (LABEL_CREATED.to_string(), "1000".to_string()),
-        ]);
-        let (limits, created) = limits_from_labels(&labels);
-        assert_eq!(limits.wall_clock, Duration::from_secs(60));
-        assert_eq!(limits.silence, Duration::from_secs(7));
-        assert_eq!(limits.log_cap_bytes, 100);
-        assert_eq!(limits.pids, Limits::default().pids);
-        assert_eq!(created, UNIX_EPOCH + Duration::from_secs(1000));
     }
 }

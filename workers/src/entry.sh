@@ -12,6 +12,9 @@ if ! id -u builder >/dev/null 2>&1; then
 fi
 mkdir -p /kiln/out /var/lib/pacman
 chown builder: /kiln/out
+# Let root create the local package database, which makepkg reads (as
+# builder) for the .BUILDINFO.
+pacman --query --dbpath /var/lib/pacman >/dev/null 2>&1 || true
 chown -R builder: /build
 
 shopt -s nullglob
@@ -25,7 +28,7 @@ Architecture = auto
 SigLevel = Never
 LocalFileSigLevel = Optional
 CONF
-  pacman --upgrade --noconfirm --nodeps --nodeps --config /kiln/pacman.conf \
+  pacman --upgrade --noconfirm --noprogressbar --nodeps --nodeps --config /kiln/pacman.conf \
     --dbpath /var/lib/pacman "${deps[@]}"
   ldconfig 2>/dev/null || true
 fi

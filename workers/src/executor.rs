@@ -38,7 +38,7 @@ pub struct BuildJob {
 pub struct JobFile {
     /// Path relative to the build directory (for `install`: a file name).
     pub path: String,
-    /// Unix permission bits, e.g. `0o644`.
+    /// Unix permission bits, e.g. `0o644` (set-id and sticky bits are dropped).
     pub mode: u32,
     /// The file's content.
     pub data: Vec<u8>,
@@ -135,7 +135,7 @@ pub struct BuildReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
     /// The engine could not be reached at all.
-    #[error("docker engine unreachable: {0}")]
+    #[error("docker engine unreachable")]
     EngineUnreachable(#[source] bollard::errors::Error),
     /// The container disappeared while the build was using it.
     #[error("container {container_id} of build {build_id} vanished")]
@@ -145,11 +145,19 @@ pub enum ExecutorError {
         /// The container that is gone.
         container_id: String,
     },
+    /// The job's image is not on the engine (see [`crate::image::bootstrap`]).
+    #[error("image {image} of build {build_id} is not present on the engine")]
+    ImageMissing {
+        /// The build.
+        build_id: String,
+        /// The missing image.
+        image: String,
+    },
     /// No container is labelled with this build id.
     #[error("no container for build {0}")]
     NoSuchBuild(String),
     /// An engine call failed.
-    #[error("{action} for build {build_id}: {source}")]
+    #[error("{action} for build {build_id}")]
     Engine {
         /// What was being done ("creating container", ...).
         action: &'static str,

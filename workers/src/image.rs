@@ -10,13 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use bollard::query_parameters::CreateImageOptionsBuilder;
+use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptions};
 use bollard::{body_try_stream, Docker};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 use tracing::info;
+
+use crate::rootfs::{host_mirror, prepare_rootfs, unmount_below};
 
 /// Bumped whenever the way the rootfs is prepared changes, so a new tag is
 /// made instead of reusing an image prepared the old way.
@@ -102,10 +104,10 @@ impl ImageSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// The engine did not answer.
-    #[error("docker engine unreachable: {0}")]
+    #[error("docker engine unreachable")]
     EngineUnreachable(#[source] bollard::errors::Error),
     /// An engine call failed.
-    #[error("{action} {image}: {source}")]
+    #[error("{action} {image}")]
     Engine {
         /// What was being done.
         action: &'static str,
@@ -124,7 +126,7 @@ pub enum ImageError {
         detail: String,
     },
     /// Preparing the rootfs on disk failed.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}", path.display())]
     Io {
         /// What was being done.
         action: &'static str,
@@ -153,7 +155,8 @@ pub async fn bootstrap(
 ) -> Result<String, ImageError> {
     let tag = spec.tag();
     let _guard = BOOTSTRAP.lock().await;
-    if !force && image_exists(docker, &tag).await? {
+    let previous = image_id(docker, &tag).await?;
+    if !force && previous.is_some() {
         info!(image = %tag, "build image present");
         return Ok(tag);
     }
@@ -178,8 +181,28 @@ pub async fn bootstrap(
     let rootfs = work.path().join("rootfs");
     let result = make_image(docker, spec, &mirror, &rootfs, &tag).await;
     unmount_below(work.path()).await;
-    drop(work);
-    result.map(|()| tag)
+    // Removing a rootfs of ~1 GB takes seconds: not on an async thread.
+    let _ = tokio::task::spawn_blocking(move || drop(work)).await;
+    result?;
+    if let Some(old) = previous {
+        remove_replaced(docker, &tag, &old).await;
+    }
+    Ok(tag)
+}
+
+/// Removes the image a forced bootstrap replaced under the same tag (now
+/// untagged), unless containers still use it.
+async fn remove_replaced(docker: &Docker, tag: &str, old_id: &str) {
+    match image_id(docker, tag).await {
+        Ok(Some(new_id)) if new_id != old_id => {}
+        _ => return,
+    }
+    if let Err(e) = docker
+        .remove_image(old_id, None::<RemoveImageOptions>, None)
+        .await
+    {
+        info!(image = old_id, error = %e, "replaced build image kept");
+    }
 }
 
 async fn make_image(
@@ -228,12 +251,13 @@ fn check_spec(spec: &ImageSpec) -> Result<(), ImageError> {
     Ok(())
 }
 
-async fn image_exists(docker: &Docker, image: &str) -> Result<bool, ImageError> {
+/// The id of `image` on the engine, if it is there.
+async fn image_id(docker: &Docker, image: &str) -> Result<Option<String>, ImageError> {
     match docker.inspect_image(image).await {
-        Ok(_) => Ok(true),
+        Ok(inspect) => Ok(Some(inspect.id.unwrap_or_default())),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
-        }) => Ok(false),
+        }) => Ok(None),
         Err(e) => Err(engine_error("inspecting image", image, e)),
     }
 }
@@ -289,120 +313,8 @@ async fn run_command(mut command: Command, name: &str) -> Result<(), ImageError>
     })
 }
 
-/// The host's apt mirror serving `suite` (deb822 `.sources` files and
-/// `sources.list`), if any.
-pub fn host_mirror(apt_dir: &Path, suite: &str) -> Option<String> {
-    let mut files = vec![apt_dir.join("sources.list")];
-    if let Ok(dir) = std::fs::read_dir(apt_dir.join("sources.list.d")) {
-        let mut more: Vec<_> = dir
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "sources" || x == "list"))
-            .collect();
-        more.sort();
-        files.extend(more);
-    }
-    files.iter().find_map(|path| {
-        let text = std::fs::read_to_string(path).ok()?;
-        if path.extension().is_some_and(|x| x == "sources") {
-            mirror_in_deb822(&text, suite)
-        } else {
-            mirror_in_list(&text, suite)
-        }
-    })
-}
-
-fn mirror_in_deb822(text: &str, suite: &str) -> Option<String> {
-    text.split("\n\n").find_map(|stanza| {
-        let field = |name: &str| {
-            stanza.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_string())
-            })
-        };
-        let types = field("Types")?;
-        let suites = field("Suites")?;
-        if !types.split_whitespace().any(|t| t == "deb")
-            || !suites.split_whitespace().any(|s| s == suite)
-        {
-            return None;
-        }
-        field("URIs")?.split_whitespace().next().map(str::to_string)
-    })
-}
-
-fn mirror_in_list(text: &str, suite: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let mut words = line.split_whitespace().filter(|w| !w.starts_with('['));
-        if words.next()? != "deb" {
-            return None;
-        }
-        let uri = words.next()?;
-        (words.next()? == suite).then(|| uri.to_string())
-    })
-}
-
-/// Adds what builds need to the rootfs: the pacman database directory, the
-/// build user `builder` (uid 1000) with its home, `/build` and `/kiln`; and
-/// drops apt's caches.
-fn prepare_rootfs(root: &Path) -> Result<(), ImageError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ImageError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    for dir in ["var/lib/pacman", "kiln"] {
-        let path = root.join(dir);
-        std::fs::create_dir_all(&path).map_err(io("creating", &path))?;
-    }
-    let passwd = root.join("etc/passwd");
-    let users = std::fs::read_to_string(&passwd).map_err(io("reading", &passwd))?;
-    if !users.lines().any(|l| l.starts_with("builder:")) {
-        append(
-            &passwd,
-            "builder:x:1000:1000:Kiln build user:/home/builder:/bin/bash\n",
-        )?;
-        append(&root.join("etc/group"), "builder:x:1000:\n")?;
-        append(&root.join("etc/shadow"), "builder:!:20000:0:99999:7:::\n")?;
-    }
-    for dir in ["home/builder", "build"] {
-        let path = root.join(dir);
-        std::fs::create_dir_all(&path).map_err(io("creating", &path))?;
-        std::os::unix::fs::chown(&path, Some(1000), Some(1000)).map_err(io("chown", &path))?;
-    }
-    for dir in ["var/cache/apt/archives", "var/lib/apt/lists"] {
-        let path = root.join(dir);
-        let Ok(entries) = std::fs::read_dir(&path) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
-                std::fs::remove_file(entry.path()).map_err(io("removing", &entry.path()))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn append(path: &Path, line: &str) -> Result<(), ImageError> {
-    use std::io::Write;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(line.as_bytes()))
-        .map_err(|source| ImageError::Io {
-            action: "appending to",
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
 /// Streams a tar of the rootfs (GNU tar on the host, which knows device
-/// nodes and xattrs) into the engine's image import.
+/// nodes and keeps numeric owners) into the engine's image import.
 async fn import(docker: &Docker, rootfs: &Path, tag: &str) -> Result<(), ImageError> {
     let (repo, version) = tag.split_once(':').unwrap_or((tag, "latest"));
     let mut child = Command::new("tar")
@@ -468,35 +380,13 @@ async fn import(docker: &Docker, rootfs: &Path, tag: &str) -> Result<(), ImageEr
             ),
         });
     }
-    if !image_exists(docker, tag).await? {
+    if image_id(docker, tag).await?.is_none() {
         return Err(ImageError::Command {
             command: "image import".into(),
             detail: format!("the engine did not create {tag}"),
         });
     }
     Ok(())
-}
-
-/// Unmounts anything debootstrap left mounted below `dir` (it mounts /proc
-/// and /sys while installing), so removing the directory cannot reach into
-/// the host's pseudo file systems.
-async fn unmount_below(dir: &Path) {
-    let Ok(mounts) = tokio::fs::read_to_string("/proc/self/mountinfo").await else {
-        return;
-    };
-    let mut points: Vec<&str> = mounts
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(4))
-        .filter(|p| Path::new(p).starts_with(dir))
-        .collect();
-    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for point in points {
-        let _ = Command::new("umount")
-            .arg("--lazy")
-            .arg(point)
-            .status()
-            .await;
-    }
 }
 
 #[cfg(test)]
@@ -524,19 +414,14 @@ mod tests {
     }
 
     #[test]
-    fn mirror_is_read_from_deb822_and_list_sources() {
-        let deb822 = "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n\
-                      Types: deb\nURIs: http://m.example/debian-security\nSuites: bookworm-security\n";
-        assert_eq!(
-            mirror_in_deb822(deb822, "bookworm").as_deref(),
-            Some("http://m.example/debian")
-        );
-        assert_eq!(mirror_in_deb822(deb822, "trixie"), None);
-        let list = "# comment\ndeb-src http://x/debian bookworm main\ndeb [arch=amd64] http://y/debian bookworm main\n";
-        assert_eq!(
-            mirror_in_list(list, "bookworm").as_deref(),
-            Some("http://y/debian")
-        );
+    fn spec_reads_from_config_with_defaults() {
+        let spec: ImageSpec = serde_json::from_str(r#"{"image": "archlinux:base-devel"}"#).unwrap();
+        assert_eq!(spec.tag(), "archlinux:base-devel");
+        assert_eq!(spec.packages, ImageSpec::default().packages);
+        let spec: ImageSpec = serde_json::from_str(r#"{"packages": ["makepkg"]}"#).unwrap();
+        assert_eq!(spec.suite, "bookworm");
+        assert_ne!(spec.tag(), ImageSpec::default().tag());
+        assert!(serde_json::from_str::<ImageSpec>(r#"{"imgae": "x"}"#).is_err());
     }
 
     #[test]
@@ -545,24 +430,5 @@ mod tests {
         spec.packages.push("--foreign".into());
         assert!(check_spec(&spec).is_err());
         assert!(check_spec(&ImageSpec::default()).is_ok());
-    }
-
-    #[test]
-    fn rootfs_gets_builder_and_pacman_db() {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join("etc")).unwrap();
-        for f in ["passwd", "group", "shadow"] {
-            std::fs::write(
-                root.path().join("etc").join(f),
-                "root:x:0:0::/root:/bin/bash\n",
-            )
-            .unwrap();
-        }
-        prepare_rootfs(root.path()).unwrap();
-        prepare_rootfs(root.path()).unwrap();
-        let passwd = std::fs::read_to_string(root.path().join("etc/passwd")).unwrap();
-        assert_eq!(passwd.matches("builder:x:1000:1000").count(), 1);
-        assert!(root.path().join("var/lib/pacman").is_dir());
-        assert!(root.path().join("build").is_dir());
     }
 }

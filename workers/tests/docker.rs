@@ -23,7 +23,7 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
     let executor = match DockerExecutor::connect_local().await {
         Ok(e) => e,
         Err(e) => {
-            println!("skipping {test}: {e}");
+            println!("skipping {test}: {}", chain(&e));
             return None;
         }
     };
@@ -33,7 +33,7 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
             match bootstrap(&docker, &ImageSpec::default(), false).await {
                 Ok(tag) => Some(tag),
                 Err(e) => {
-                    println!("build image cannot be made: {e}");
+                    println!("build image cannot be made: {}", chain(&e));
                     None
                 }
             }
@@ -46,6 +46,17 @@ async fn setup(test: &str) -> Option<(DockerExecutor, String)> {
             None
         }
     }
+}
+
+/// An error with its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 fn workspace() -> PathBuf {
@@ -323,4 +334,145 @@ async fn job_file_escaping_the_build_dir_is_refused() {
     });
     let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
     assert!(matches!(err, ExecutorError::InvalidJob { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn missing_image_is_reported_as_such() {
+    let Some((executor, _)) = setup("missing_image").await else {
+        return;
+    };
+    let job = job("no-image", "kiln-build:does-not-exist", sample("libfoo"));
+    let err = executor.run(job, mpsc::channel(1).0).await.unwrap_err();
+    assert!(matches!(err, ExecutorError::ImageMissing { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn build_runs_unprivileged_under_its_limits() {
+    let Some((executor, image)) = setup("limits").await else {
+        return;
+    };
+    let mut job = job("environment", &image, fixture("environment"));
+    job.limits.memory_bytes = 768 << 20;
+    job.limits.pids = 321;
+    job.limits.nano_cpus = 1_500_000_000;
+    let (report, _) = run(&executor, job).await;
+    let log = log_text(&report);
+    assert_eq!(report.outcome, Outcome::Succeeded, "{log}");
+    assert!(
+        log.contains("kiln-test: uid 1000 gid 1000 user builder home /home/builder"),
+        "{log}"
+    );
+    assert!(log.contains("kiln-test: pids.max 321\n"), "{log}");
+    assert!(
+        log.contains(&format!("kiln-test: memory {}\n", 768u64 << 20)),
+        "{log}"
+    );
+    // 1.5 CPUs: a quota of 1.5 periods, in either cgroup version's format.
+    assert!(
+        log.contains("kiln-test: cpu 150000 100000\n")
+            || log.contains("kiln-test: cpu 1500000 1000000\n"),
+        "{log}"
+    );
+    assert!(log.contains("kiln-test: build dir owner builder"), "{log}");
+}
+
+#[tokio::test]
+async fn dropped_build_still_removes_its_container() {
+    let Some((executor, image)) = setup("dropped").await else {
+        return;
+    };
+    let job = job("dropped", &image, fixture("sleeps"));
+    let build_id = job.build_id.clone();
+    let run = executor.run(job, mpsc::channel(64).0);
+    let cut = tokio::time::timeout(Duration::from_secs(3), run).await;
+    assert!(cut.is_err(), "the sleeping build cannot finish in 3s");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let builds = executor.running_builds().await.unwrap();
+        if !builds.iter().any(|(b, _)| *b == build_id) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "container of {build_id} left behind"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn artifacts_over_the_cap_are_rejected() {
+    let Some((executor, image)) = setup("artifact_cap").await else {
+        return;
+    };
+    let mut job = job("libfoo-capped", &image, sample("libfoo"));
+    job.limits.artifact_cap_bytes = 100;
+    let err = executor.run(job, mpsc::channel(64).0).await.unwrap_err();
+    assert!(
+        matches!(&err, ExecutorError::ArtifactRejected { reason, .. } if reason.contains("cap")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn finished_detached_build_is_collected_by_reattach() {
+    let Some((executor, image)) = setup("reattach_finished").await else {
+        return;
+    };
+    let job = job("fails-detached", &image, fixture("fails"));
+    let container_id = executor.start(&job).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let inspect = executor
+            .docker()
+            .inspect_container(
+                &container_id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .unwrap();
+        if inspect.state.and_then(|s| s.running) == Some(false) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "detached build did not finish");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let report = executor
+        .reattach(&job.build_id, mpsc::channel(256).0)
+        .await
+        .unwrap();
+    let log = log_text(&report);
+    assert!(
+        matches!(report.outcome, Outcome::Failed { exit_code } if exit_code != 0),
+        "{log}"
+    );
+    assert!(
+        log.contains("kiln-test: error: the compiler exploded"),
+        "{log}"
+    );
+    assert_gone(&executor, &container_id).await;
+}
+
+#[tokio::test]
+async fn log_lines_arrive_while_the_build_runs() {
+    let Some((executor, image)) = setup("live_log").await else {
+        return;
+    };
+    let job = job("live", &image, fixture("slow"));
+    let (tx, mut rx) = mpsc::channel(64);
+    // Also proves the executor's future can run on another task (Send).
+    let build = tokio::spawn(async move { executor.run(job, tx).await });
+    loop {
+        let line = rx.recv().await.expect("log ended before the first tick");
+        if line == "kiln-test: tick 1" {
+            break;
+        }
+    }
+    assert!(
+        !build.is_finished(),
+        "the first tick came only after the build"
+    );
+    while rx.recv().await.is_some() {}
+    let report = build.await.unwrap().unwrap();
+    assert_eq!(report.outcome, Outcome::Succeeded, "{}", log_text(&report));
 }
