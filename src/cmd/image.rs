@@ -32,16 +32,18 @@ enum ImageCommand {
 }
 
 /// Runs `kiln image ...`.
-pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: &Args, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     let ImageCommand::Bootstrap {
         force,
         image,
         mirror,
     } = &args.command;
+    // kiln.toml's [image], with the flags over it.
+    let configured = super::build::load_config(config)?.image;
     let spec = ImageSpec {
-        image: image.clone(),
-        mirror: mirror.clone(),
-        ..ImageSpec::default()
+        image: image.clone().or(configured.image.clone()),
+        mirror: mirror.clone().or(configured.mirror.clone()),
+        ..configured
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let start = Instant::now();

@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Advisory(args) => advisory::run(&args, db),
         Command::Rebuild(args) => rebuild::run(&args, db),
         Command::Translate(args) => translate::run(&args),
-        Command::Image(args) => image::run(&args),
+        Command::Image(args) => image::run(&args, config),
         Command::Build(args) => build::build(&args, db, config),
         Command::Builds(args) => build::builds(&args, db),
         Command::Log(args) => build::log(&args, db),
