@@ -46,6 +46,10 @@ pub struct Args {
     format: Format,
     /// A PKGBUILD, a directory holding one, or a serialized recipe (.json).
     path: PathBuf,
+    /// With a Guix tree (checkout, channel or module file) as PATH: the
+    /// package to translate, by its variable or its name.
+    #[arg(long, value_name = "VARIABLE")]
+    package: Option<String>,
 }
 
 /// Where a recipe is read from.
@@ -54,10 +58,15 @@ enum Input {
     Pkgbuild(PathBuf),
     /// A serialized [`Recipe`].
     RecipeJson(PathBuf),
+    /// A Guix tree or module file, and the package wanted.
+    GuixTree(PathBuf, Option<String>),
 }
 
 impl Input {
-    fn from_path(path: &Path) -> anyhow::Result<Self> {
+    fn from_path(path: &Path, package: Option<&str>) -> anyhow::Result<Self> {
+        if package.is_some() || path.extension().is_some_and(|e| e == "scm") {
+            return Ok(Input::GuixTree(path.to_owned(), package.map(str::to_owned)));
+        }
         if path.is_dir() {
             let p = path.join("PKGBUILD");
             anyhow::ensure!(p.is_file(), "no PKGBUILD in {}", path.display());
@@ -72,6 +81,41 @@ impl Input {
     fn load(&self) -> anyhow::Result<Recipe> {
         match self {
             Input::Pkgbuild(p) => Ok(kiln_importers::pkgbuild::read_file(p)?),
+            Input::GuixTree(p, package) => {
+                let evaluation =
+                    kiln_importers::guix::evaluate(kiln_importers::guix::read_tree(p)?);
+                let mut found: Vec<Recipe> = evaluation
+                    .packages
+                    .into_iter()
+                    .map(|g| g.recipe)
+                    .filter(|r| match package {
+                        Some(want) => {
+                            r.guix.as_ref().is_some_and(|g| &g.variable == want)
+                                || &r.pkgbase == want
+                        }
+                        None => true,
+                    })
+                    .collect();
+                // A variable names one package; a name may name several
+                // versions: the variable wins, then the first found.
+                if let Some(want) = package {
+                    if let Some(i) = found
+                        .iter()
+                        .position(|r| r.guix.as_ref().is_some_and(|g| &g.variable == want))
+                    {
+                        return Ok(found.swap_remove(i));
+                    }
+                }
+                match (found.len(), package) {
+                    (0, Some(want)) => anyhow::bail!("no package {want:?} in {}", p.display()),
+                    (0, None) => anyhow::bail!("no package in {}", p.display()),
+                    (1, _) | (_, Some(_)) => Ok(found.swap_remove(0)),
+                    (n, None) => anyhow::bail!(
+                        "{} binds {n} packages: name one with --package VARIABLE",
+                        p.display()
+                    ),
+                }
+            }
             Input::RecipeJson(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading recipe at {}", p.display()))?;
@@ -97,7 +141,7 @@ pub fn translate(recipe: &Recipe, to: Target, maps: &Mappings) -> anyhow::Result
 
 /// Runs `kiln translate`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let recipe = Input::from_path(&args.path)?.load()?;
+    let recipe = Input::from_path(&args.path, args.package.as_deref())?.load()?;
     let emitted = translate(&recipe, args.to, Mappings::builtin())?;
     match args.format {
         Format::Text => {
