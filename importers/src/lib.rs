@@ -9,4 +9,5 @@
 
 pub mod git;
 pub mod guix;
+pub mod guix_prelude;
 pub mod pkgbuild;

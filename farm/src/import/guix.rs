@@ -140,6 +140,8 @@ pub fn import_guix(
     progress.finish();
     writer.summary.commit.clone_from(&commit);
     progress.start("evaluating", files.len() as u64);
+    let mut files = files;
+    files.extend(kiln_importers::guix_prelude::channel_prelude(&files));
     let evaluation = guix::evaluate(files);
     progress.finish();
     for e in &evaluation.errors {

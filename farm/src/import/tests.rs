@@ -329,6 +329,19 @@ fn a_guix_channel_is_read_from_a_directory_and_from_git_at_a_ref() {
         .unwrap()
         .unwrap();
     assert_eq!(zlib.version, "1.2.13");
+    // The channel does not hold (guix licenses) or the build systems:
+    // Kiln's stand-ins resolve them, with no warning left.
+    assert_eq!(zlib.recipe.build_system.as_deref(), Some("gnu"));
+    let licenses: Vec<String> = zlib
+        .recipe
+        .base
+        .license
+        .iter()
+        .flatten()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(licenses, ["Zlib"]);
+    assert_eq!(run.warnings, 0);
     let prov = store.provenance_of(zlib.id).unwrap().unwrap();
     assert_eq!(prov.path, "kiln/packages/samples.scm");
     assert!(prov.line.unwrap_or(0) > 1);

@@ -96,6 +96,21 @@ impl LicenseTable {
         out
     }
 
+    /// Every Guix license the table knows, as (variable, record name), each
+    /// once, in table order.
+    pub fn guix_licenses(&self) -> Vec<GuixLicense<'_>> {
+        let mut out: Vec<GuixLicense<'_>> = Vec::new();
+        for row in &self.rows {
+            if !out.iter().any(|l| l.variable == row.variable) {
+                out.push(GuixLicense {
+                    variable: &row.variable,
+                    name: &row.name,
+                });
+            }
+        }
+        out
+    }
+
     /// The SPDX identifier of a Guix license given by variable (`gpl3+`,
     /// `license:gpl3+`) or by record name (`GPL 3+`).
     pub fn guix_to_spdx(&self, guix: &str) -> Option<&str> {
