@@ -368,3 +368,86 @@ async fn importing_a_fix_starts_a_wave_whose_dependents_carry_it() {
     assert_eq!(plugin.status, BuildStatus::DependencyFailed);
     assert_eq!(plugin.cause, Some(tool.id));
 }
+
+/// Real upstream tarballs fetched by `ci/fetch-sources`.
+fn test_sources() -> PathBuf {
+    std::env::var_os("KILN_TEST_SOURCES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-sources"),
+        PathBuf::from,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arch_and_guix_hello_build_from_the_same_upstream_tarball() {
+    let tarball = test_sources().join("hello_2.10.orig.tar.gz");
+    if !tarball.is_file() {
+        println!(
+            "skipping: {} absent (run ci/fetch-sources)",
+            tarball.display()
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir_all(tree.join("hello")).unwrap();
+    std::fs::copy(
+        samples().join("hello/PKGBUILD"),
+        tree.join("hello/PKGBUILD"),
+    )
+    .unwrap();
+    let Some(c) = setup("hello_both_ways", tmp.path(), &tree).await else {
+        return;
+    };
+    {
+        let mut s = store(&c);
+        let guix = samples().join("../guix");
+        let run = crate::import::import_guix(
+            &mut s,
+            guix.to_str().unwrap(),
+            None,
+            &tmp.path().join("cache"),
+            &Quiet,
+        )
+        .unwrap();
+        assert_eq!(run.added, 3);
+        let (stored, _) = c.dirs().sources.add_file(&tarball).unwrap();
+        assert_eq!(
+            stored.sha256,
+            "31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b"
+        );
+        for origin in [Origin::Arch, Origin::Guix] {
+            queue(
+                &mut s,
+                &["hello".into()],
+                &QueueOptions {
+                    origin: Some(origin),
+                    ..QueueOptions::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    c.run(true).await.unwrap();
+    for origin in [Origin::Arch, Origin::Guix] {
+        let b = store(&c)
+            .builds(&BuildFilter {
+                name: Some("hello".into()),
+                origin: Some(origin),
+                ..Default::default()
+            })
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            b.status,
+            BuildStatus::Succeeded,
+            "{origin}: {:?}",
+            b.message
+        );
+        let artifacts = store(&c).artifacts_of(b.id).unwrap();
+        assert!(
+            artifacts[0].files.iter().any(|f| f == "usr/bin/hello"),
+            "{origin}: {:?}",
+            artifacts[0].files
+        );
+    }
+}
