@@ -117,7 +117,9 @@ fn runs(line: &str) -> Vec<(Style, &str)> {
                 while j < bytes.len() && (0x20..=0x2f).contains(&bytes[j]) {
                     j += 1;
                 }
-                if j < bytes.len() {
+                // A final byte outside ASCII is not one: leave it as text
+                // (and never cut a character in two).
+                if j < bytes.len() && bytes[j].is_ascii() {
                     if bytes[j] == b'm' {
                         style.apply(&line[params_start..j]);
                     }
@@ -134,7 +136,15 @@ fn runs(line: &str) -> Vec<(Style, &str)> {
                 }
                 j = (j + 1).min(bytes.len());
             }
-            Some(_) => j += 1,
+            Some(_) => {
+                // ESC, intermediate bytes, one final byte (`ESC ( B`).
+                while j < bytes.len() && (0x20..=0x2f).contains(&bytes[j]) {
+                    j += 1;
+                }
+                if j < bytes.len() && bytes[j].is_ascii() {
+                    j += 1;
+                }
+            }
             None => {}
         }
         i = j;
@@ -190,6 +200,8 @@ mod tests {
     fn other_sequences_are_dropped() {
         assert_eq!(strip_ansi("a\x1b[2Kb\x1b]0;title\x07c\x1b(Bd"), "abcd");
         assert_eq!(strip_ansi("cut\x1b["), "cut");
+        // Never panics on a character boundary.
+        assert_eq!(strip_ansi("\x1b[1é\x1bé\x1b(é"), "ééé");
     }
 
     #[test]
