@@ -72,7 +72,9 @@ fn main() {
         let mut written = 0usize;
         let mut i = 0u64;
         while written < 100 << 20 {
-            let line = format!("\x1b[1m[{i:>8}]\x1b[0m cc -O2 -pipe -c src/module_{i}.c -o module_{i}.o\n");
+            let line = format!(
+                "\x1b[1m[{i:>8}]\x1b[0m cc -O2 -pipe -c src/module_{i}.c -o module_{i}.o\n"
+            );
             written += line.len();
             f.write_all(line.as_bytes()).unwrap();
             i += 1;

@@ -42,9 +42,13 @@ impl Style {
     }
 
     fn apply(&mut self, params: &str) {
-        let mut codes = params
-            .split(';')
-            .map(|p| if p.is_empty() { 0 } else { p.parse::<u32>().unwrap_or(u32::MAX) });
+        let mut codes = params.split(';').map(|p| {
+            if p.is_empty() {
+                0
+            } else {
+                p.parse::<u32>().unwrap_or(u32::MAX)
+            }
+        });
         while let Some(code) = codes.next() {
             match code {
                 0 => *self = Style::default(),

@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, WebError};
 use crate::logview::{find_build, log_path, read_chunk, search_all, LogSearchQuery, TAIL_LINES};
-use crate::pages::{parse_filter, BuildsQuery};
 use crate::pages::api_support::{
     advisories_and_waves, advisory_detail, parse_origin, read_overview, recipe_view,
     search_recipes, summary, wave_detail, RecipeQuery,
 };
+use crate::pages::{parse_filter, BuildsQuery};
 use crate::state::AppState;
 
 type ApiResult = Result<Json<Value>, ApiError>;
@@ -48,7 +48,10 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         .route("/logs/search", get(log_search))
         .route("/rebuilds", axum::routing::post(rebuilds))
         .fallback(|uri: axum::http::Uri| async move {
-            ApiError(WebError::NotFound(format!("no such endpoint {}", uri.path())))
+            ApiError(WebError::NotFound(format!(
+                "no such endpoint {}",
+                uri.path()
+            )))
         })
 }
 
@@ -176,7 +179,8 @@ async fn log_search(State(state): State<AppState>, Query(q): Query<LogSearchQuer
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, WebError> {
-    serde_json::from_slice(body).map_err(|e| WebError::BadRequest(format!("reading the JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| WebError::BadRequest(format!("reading the JSON body: {e}")))
 }
 
 /// `POST /api/v1/builds` body.

@@ -242,7 +242,10 @@ pub fn search(path: &Path, needle: &str, limit: usize) -> io::Result<Vec<(u64, S
         }
         n += 1;
         let line = to_line(buf.strip_suffix(b"\n").unwrap_or(&buf));
-        if crate::ansi::strip_ansi(&line).to_lowercase().contains(&needle) {
+        if crate::ansi::strip_ansi(&line)
+            .to_lowercase()
+            .contains(&needle)
+        {
             out.push((n, line));
             if out.len() >= limit {
                 break;
@@ -289,7 +292,10 @@ mod tests {
     fn tail_of_short_and_empty_logs() {
         let f = log("only\n");
         let c = tail(f.path(), 100, true).unwrap();
-        assert_eq!((c.lines.clone(), c.first_line, c.start), (vec!["only".to_owned()], 1, 0));
+        assert_eq!(
+            (c.lines.clone(), c.first_line, c.start),
+            (vec!["only".to_owned()], 1, 0)
+        );
         let e = log("");
         assert!(tail(e.path(), 100, true).unwrap().lines.is_empty());
     }
@@ -314,7 +320,10 @@ mod tests {
         let f = log(&text);
         let c = read_around(f.path(), 20, 2).unwrap();
         assert_eq!(c.first_line, 18);
-        assert_eq!(c.lines, ["line 18", "line 19", "line 20", "line 21", "line 22"]);
+        assert_eq!(
+            c.lines,
+            ["line 18", "line 19", "line 20", "line 21", "line 22"]
+        );
         let hits = search(f.path(), "LINE 4", 100).unwrap();
         assert_eq!(hits.first().map(|h| h.0), Some(4));
         assert_eq!(hits.len(), 11);

@@ -46,7 +46,9 @@ const POLL: Duration = Duration::from_millis(200);
 
 /// Whether a line (escape sequences stripped) starts a makepkg stage.
 pub fn is_stage(plain: &str) -> bool {
-    plain.starts_with("==> ") && !plain.starts_with("==> ERROR") && !plain.starts_with("==> WARNING")
+    plain.starts_with("==> ")
+        && !plain.starts_with("==> ERROR")
+        && !plain.starts_with("==> WARNING")
 }
 
 /// Whether a line (escape sequences stripped) reports an error.
@@ -288,7 +290,10 @@ pub async fn read_chunk(
 }
 
 /// `GET /builds/{id}/log/raw` — the file as stored, streamed.
-pub async fn raw(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn raw(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let build = find_build(&state, id).await?;
     let path = log_path(&state, &build);
     let file = tokio::fs::File::open(&path)
@@ -338,9 +343,11 @@ pub async fn events(
         q.line.unwrap_or(1),
         tx,
     ));
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok(e), rx))
-    });
+    let stream =
+        futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+        );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -400,7 +407,10 @@ async fn follow(
         }
         if let Some(status) = ended {
             let _ = tx
-                .send(json_event("end", serde_json::json!({ "status": status.as_str() })))
+                .send(json_event(
+                    "end",
+                    serde_json::json!({ "status": status.as_str() }),
+                ))
                 .await;
             return;
         }

@@ -30,34 +30,60 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
     for s in BuildStatus::ALL {
         let _ = writeln!(out, "kiln_builds{{status=\"{}\"}} {}", s.as_str(), count(s));
     }
-    let _ = writeln!(out, "# HELP kiln_build_duration_seconds Wall time of builds that ran.");
+    let _ = writeln!(
+        out,
+        "# HELP kiln_build_duration_seconds Wall time of builds that ran."
+    );
     let _ = writeln!(out, "# TYPE kiln_build_duration_seconds histogram");
     for (bound, n) in &hist.buckets {
-        let _ = writeln!(out, "kiln_build_duration_seconds_bucket{{le=\"{bound}\"}} {n}");
+        let _ = writeln!(
+            out,
+            "kiln_build_duration_seconds_bucket{{le=\"{bound}\"}} {n}"
+        );
     }
-    let _ = writeln!(out, "kiln_build_duration_seconds_bucket{{le=\"+Inf\"}} {}", hist.count);
+    let _ = writeln!(
+        out,
+        "kiln_build_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+        hist.count
+    );
     let _ = writeln!(out, "kiln_build_duration_seconds_sum {}", hist.sum);
     let _ = writeln!(out, "kiln_build_duration_seconds_count {}", hist.count);
     if let Some(c) = state.coordinator() {
-        let _ = writeln!(out, "# HELP kiln_endpoint_slots_in_use Builds running per endpoint.");
+        let _ = writeln!(
+            out,
+            "# HELP kiln_endpoint_slots_in_use Builds running per endpoint."
+        );
         let _ = writeln!(out, "# TYPE kiln_endpoint_slots_in_use gauge");
         let load = c.endpoint_load();
         for (name, used, _) in &load {
-            let _ = writeln!(out, "kiln_endpoint_slots_in_use{{endpoint=\"{}\"}} {used}", label(name));
+            let _ = writeln!(
+                out,
+                "kiln_endpoint_slots_in_use{{endpoint=\"{}\"}} {used}",
+                label(name)
+            );
         }
         let _ = writeln!(out, "# HELP kiln_endpoint_slots Slots per endpoint.");
         let _ = writeln!(out, "# TYPE kiln_endpoint_slots gauge");
         for (name, _, slots) in &load {
-            let _ = writeln!(out, "kiln_endpoint_slots{{endpoint=\"{}\"}} {slots}", label(name));
+            let _ = writeln!(
+                out,
+                "kiln_endpoint_slots{{endpoint=\"{}\"}} {slots}",
+                label(name)
+            );
         }
     }
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         out,
     ))
 }
 
 /// A label value escaped as the text format wants.
 fn label(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -48,7 +48,12 @@ pub fn builds_per_hour(buckets: &[ActivityBucket]) -> Markup {
 
 /// Queue depth at the end of each bucket, as a line.
 pub fn queue_depth(buckets: &[ActivityBucket]) -> Markup {
-    let max = buckets.iter().map(|b| b.queue_depth).max().unwrap_or(0).max(1) as f64;
+    let max = buckets
+        .iter()
+        .map(|b| b.queue_depth)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let n = buckets.len().max(2) as f64 - 1.0;
     let points: Vec<String> = buckets
         .iter()

@@ -90,21 +90,31 @@ async fn dashboard_in_headless_chromium() {
     let ok = farm.finish(
         lease,
         true,
-        &[("hello-1.0-1-x86_64.pkg.tar.zst", b"the package", &["usr/bin/hello"])],
+        &[(
+            "hello-1.0-1-x86_64.pkg.tar.zst",
+            b"the package",
+            &["usr/bin/hello"],
+        )],
     );
     let lease = farm.start("zlib", &makepkg_log(true));
     let failed = farm.finish(lease, false, &[]);
     let long: String = (1..=5_000).map(|i| format!("line {i}\n")).collect();
     let lease = farm.start("libfoo", &long);
     let big = farm.finish(lease, true, &[]);
-    let running = farm.start("hello", "==> Making package: hello 1.0-1\ncompiling\n").build;
+    let running = farm
+        .start("hello", "==> Making package: hello 1.0-1\ncompiling\n")
+        .build;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(kiln_web::serve_on(listener, farm.state(None, false), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(kiln_web::serve_on(
+        listener,
+        farm.state(None, false),
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let downloads = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
@@ -133,56 +143,124 @@ async fn dashboard_in_headless_chromium() {
     screenshot(&c, "overview.png").await;
 
     // Follow the running build live.
-    c.goto(&format!("{base}/builds/{running}/log")).await.unwrap();
+    c.goto(&format!("{base}/builds/{running}/log"))
+        .await
+        .unwrap();
     wait_for(&c, "L2").await;
     // Give the page's EventSource a moment to connect, then write.
     tokio::time::sleep(Duration::from_millis(300)).await;
     farm.append(running, "live <line> three\n");
     wait_for(&c, "L3").await;
-    farm.append(running, "\x1b[1m\x1b[32m==>\x1b[m Entering fakeroot environment...\nlive four\n");
+    farm.append(
+        running,
+        "\x1b[1m\x1b[32m==>\x1b[m Entering fakeroot environment...\nlive four\n",
+    );
     wait_for(&c, "L5").await;
-    let text = c.find(Locator::Id("L3")).await.unwrap().text().await.unwrap();
+    let text = c
+        .find(Locator::Id("L3"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("live <line> three"), "{text}");
-    let sections = js(&c, "return document.querySelectorAll('#lines details.section').length").await;
+    let sections = js(
+        &c,
+        "return document.querySelectorAll('#lines details.section').length",
+    )
+    .await;
     assert_eq!(sections, 2, "the new stage line opened a section");
     screenshot(&c, "live-log.png").await;
 
     // A permalink in the tail, and one before it.
-    c.goto(&format!("{base}/builds/{failed}/log#L10")).await.unwrap();
+    c.goto(&format!("{base}/builds/{failed}/log#L10"))
+        .await
+        .unwrap();
     wait_for(&c, "L10").await;
-    let target = js(&c, "var t = document.querySelector(':target'); return t && t.id").await;
+    let target = js(
+        &c,
+        "var t = document.querySelector(':target'); return t && t.id",
+    )
+    .await;
     assert_eq!(target, "L10");
-    c.goto(&format!("{base}/builds/{big}/log#L20")).await.unwrap();
+    c.goto(&format!("{base}/builds/{big}/log#L20"))
+        .await
+        .unwrap();
     wait_for(&c, "L20").await;
-    assert!(c.current_url().await.unwrap().as_str().contains("around=20"));
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("around=20"));
     screenshot(&c, "permalink.png").await;
 
     // Search a log and follow a hit.
-    c.goto(&format!("{base}/builds/{failed}/log")).await.unwrap();
-    let input = c.find(Locator::Css("form.search input[name=q]")).await.unwrap();
+    c.goto(&format!("{base}/builds/{failed}/log"))
+        .await
+        .unwrap();
+    let input = c
+        .find(Locator::Css("form.search input[name=q]"))
+        .await
+        .unwrap();
     input.send_keys("expected").await.unwrap();
-    c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form.search button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&c, "log-search-results").await;
     screenshot(&c, "log-search.png").await;
-    c.find(Locator::Css("#log-search-results a")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#log-search-results a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(&c, "L34").await;
-    let target = js(&c, "var t = document.querySelector(':target'); return t && t.id").await;
+    let target = js(
+        &c,
+        "var t = document.querySelector(':target'); return t && t.id",
+    )
+    .await;
     assert_eq!(target, "L34");
     let first_error = c.find(Locator::Css("#first-error-link a")).await.unwrap();
-    assert_eq!(first_error.attr("href").await.unwrap().as_deref(), Some("#L34"));
+    assert_eq!(
+        first_error.attr("href").await.unwrap().as_deref(),
+        Some("#L34")
+    );
 
     // Fold a stage.
-    c.goto(&format!("{base}/builds/{failed}/log")).await.unwrap();
+    c.goto(&format!("{base}/builds/{failed}/log"))
+        .await
+        .unwrap();
     wait_for(&c, "L1").await;
-    assert_eq!(js(&c, "return document.querySelector('details.section').open").await, true);
-    c.find(Locator::Css("details.section > summary")).await.unwrap().click().await.unwrap();
-    assert_eq!(js(&c, "return document.querySelector('details.section').open").await, false);
+    assert_eq!(
+        js(&c, "return document.querySelector('details.section').open").await,
+        true
+    );
+    c.find(Locator::Css("details.section > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        js(&c, "return document.querySelector('details.section').open").await,
+        false
+    );
     screenshot(&c, "folded.png").await;
 
     // Download an artifact.
     c.goto(&format!("{base}/builds/{ok}")).await.unwrap();
     screenshot(&c, "build.png").await;
-    c.find(Locator::Css("a.download")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("a.download"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let file = downloads.path().join("hello-1.0-1-x86_64.pkg.tar.zst");
     for _ in 0..100 {
         if std::fs::read(&file).is_ok_and(|b| b == b"the package") {
@@ -190,7 +268,10 @@ async fn dashboard_in_headless_chromium() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(std::fs::read(&file).expect("the artifact downloaded"), b"the package");
+    assert_eq!(
+        std::fs::read(&file).expect("the artifact downloaded"),
+        b"the package"
+    );
 
     c.close().await.unwrap();
     let _ = stop.send(());

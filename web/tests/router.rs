@@ -12,7 +12,10 @@ use kiln_farm::store::{BuildId, Lease};
 use support::{makepkg_log, Farm};
 use tower::ServiceExt as _;
 
-async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, axum::http::HeaderMap) {
+async fn send(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, String, axum::http::HeaderMap) {
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -45,7 +48,11 @@ fn farm() -> (Farm, BuildId, BuildId, Lease) {
     let ok = farm.finish(
         lease,
         true,
-        &[("hello-1.0-1-x86_64.pkg.tar.zst", b"package bytes", &["usr/bin/hello", "usr/share/doc/hello/README"])],
+        &[(
+            "hello-1.0-1-x86_64.pkg.tar.zst",
+            b"package bytes",
+            &["usr/bin/hello", "usr/share/doc/hello/README"],
+        )],
     );
     let lease = farm.start("zlib", &makepkg_log(true));
     let failed = farm.finish(lease, false, &[]);
@@ -63,10 +70,19 @@ mod pages {
         let app = kiln_web::router(farm.state(None, false));
         let (status, body) = get(&app, "/").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(body.contains(&format!("href=\"/builds/{running}\"")), "running build listed");
-        assert!(body.contains(&format!("href=\"/builds/{failed}\"")), "failure listed");
+        assert!(
+            body.contains(&format!("href=\"/builds/{running}\"")),
+            "running build listed"
+        );
+        assert!(
+            body.contains(&format!("href=\"/builds/{failed}\"")),
+            "failure listed"
+        );
         assert!(body.contains("id=\"chart-builds\"") && body.contains("id=\"chart-queue\""));
-        assert!(body.contains("<rect class=\"ok\""), "a bar for the finished builds");
+        assert!(
+            body.contains("<rect class=\"ok\""),
+            "a bar for the finished builds"
+        );
     }
 
     #[tokio::test]
@@ -92,7 +108,9 @@ mod pages {
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("glibc") && body.contains("2.41-1"));
         assert!(body.contains("usr/bin/hello"));
-        assert!(body.contains(&format!("/builds/{ok}/artifacts/hello-1.0-1-x86_64.pkg.tar.zst")));
+        assert!(body.contains(&format!(
+            "/builds/{ok}/artifacts/hello-1.0-1-x86_64.pkg.tar.zst"
+        )));
         assert!(body.contains("Finished making"));
         let (status, _) = get(&app, "/builds/999999").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -104,14 +122,19 @@ mod pages {
         let app = kiln_web::router(farm.state(None, false));
         let (status, body, headers) = send(
             &app,
-            Request::get(format!("/builds/{ok}/artifacts/hello-1.0-1-x86_64.pkg.tar.zst"))
-                .body(Body::empty())
-                .unwrap(),
+            Request::get(format!(
+                "/builds/{ok}/artifacts/hello-1.0-1-x86_64.pkg.tar.zst"
+            ))
+            .body(Body::empty())
+            .unwrap(),
         )
         .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, "package bytes");
-        assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+        assert!(headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment"));
         let (status, _) = get(&app, &format!("/builds/{ok}/artifacts/nope.pkg")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
@@ -164,7 +187,10 @@ mod logs {
             assert!(!body.contains("<script>alert"), "{uri} leaks a script tag");
             assert!(!body.contains("<img"), "{uri} leaks an img tag");
             assert!(!body.contains("<b>bold"), "{uri} leaks markup");
-            assert!(body.contains("&lt;script&gt;"), "{uri} shows the text escaped");
+            assert!(
+                body.contains("&lt;script&gt;"),
+                "{uri} shows the text escaped"
+            );
         }
         let (_, chunk) = get(&app, &format!("/builds/{id}/log/chunk?end=100000")).await;
         let html = json(&chunk)["html"].as_str().unwrap().to_owned();
@@ -180,7 +206,10 @@ mod logs {
         assert!(body.contains("href=\"#L5\""));
         assert!(body.contains("<details class=\"section\" open>"));
         // Line 34 is the compiler error (3 stage lines, 30 cc lines).
-        assert!(body.contains("<a href=\"#L34\">first error: line 34</a>"), "{body}");
+        assert!(
+            body.contains("<a href=\"#L34\">first error: line 34</a>"),
+            "{body}"
+        );
         assert!(body.contains("class=\"l err\" id=\"L34\""));
         assert!(body.contains("<span class=\"a-b a-f2\">==&gt;</span>"));
     }
@@ -197,17 +226,26 @@ mod logs {
         assert!(!body.contains("id=\"L3000\""), "only the tail is sent");
         assert!(body.contains("Load earlier lines"));
         let start = text.find("line 3001\n").unwrap();
-        let (_, chunk) = get(&app, &format!("/api/v1/builds/{id}/log?end={start}&lines=10")).await;
+        let (_, chunk) = get(
+            &app,
+            &format!("/api/v1/builds/{id}/log?end={start}&lines=10"),
+        )
+        .await;
         let c = json(&chunk);
         assert_eq!(c["first_line"], 2991);
         assert_eq!(c["lines"][9], "line 3000");
         let (_, around) = get(&app, &format!("/builds/{id}/log?around=10")).await;
         assert!(around.contains("id=\"L10\"") && around.contains("id=\"L1\""));
         let (_, found) = get(&app, &format!("/builds/{id}/log?q=line%204999")).await;
-        assert!(found.contains("?around=4999#L4999"), "search links to the line");
+        assert!(
+            found.contains("?around=4999#L4999"),
+            "search links to the line"
+        );
         let (status, raw, _) = send(
             &app,
-            Request::get(format!("/builds/{id}/log/raw")).body(Body::empty()).unwrap(),
+            Request::get(format!("/builds/{id}/log/raw"))
+                .body(Body::empty())
+                .unwrap(),
         )
         .await;
         assert_eq!(status, StatusCode::OK);
@@ -233,7 +271,9 @@ mod logs {
         let (mut farm, _, _, lease) = farm();
         let running = lease.build;
         let app = kiln_web::router(farm.state(None, false));
-        let size = std::fs::metadata(farm.dirs.log_path(running.0)).unwrap().len();
+        let size = std::fs::metadata(farm.dirs.log_path(running.0))
+            .unwrap()
+            .len();
         let resp = app
             .clone()
             .oneshot(
@@ -257,7 +297,10 @@ mod logs {
                 seen.push_str(&String::from_utf8_lossy(&data));
             }
         }
-        assert!(seen.contains("event: lines") && seen.contains("id=\\\"L3\\\""), "{seen}");
+        assert!(
+            seen.contains("event: lines") && seen.contains("id=\\\"L3\\\""),
+            "{seen}"
+        );
         farm.finish(lease, true, &[]);
         while !seen.contains("event: end") {
             let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
@@ -290,8 +333,17 @@ mod api {
         let v = json(&get(&app, &format!("/api/v1/builds/{ok}/artifacts")).await.1);
         assert!(v[0]["url"].as_str().unwrap().ends_with(".pkg.tar.zst"));
         let v = json(&get(&app, "/api/v1/recipes/arch/hello").await.1);
-        assert!(v["translation"]["text"].as_str().unwrap().contains("(package"));
-        for uri in ["/api/v1/overview", "/api/v1/compare", "/api/v1/advisories", "/api/v1/waves", "/api/v1/recipes?q=zlib"] {
+        assert!(v["translation"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("(package"));
+        for uri in [
+            "/api/v1/overview",
+            "/api/v1/compare",
+            "/api/v1/advisories",
+            "/api/v1/waves",
+            "/api/v1/recipes?q=zlib",
+        ] {
             assert_eq!(get(&app, uri).await.0, StatusCode::OK, "{uri}");
         }
     }
@@ -306,12 +358,23 @@ mod api {
         assert_eq!(v["status"], 404);
         assert_eq!(v["error"], "no build 424242");
         let (status, body) = get(&app, "/api/v1/nothing").await;
-        assert_eq!((status, json(&body)["status"].clone()), (StatusCode::NOT_FOUND, 404.into()));
-        let (status, body, _) = send(&app, post("/api/v1/builds", Some("s3cret"), "{not json")).await;
+        assert_eq!(
+            (status, json(&body)["status"].clone()),
+            (StatusCode::NOT_FOUND, 404.into())
+        );
+        let (status, body, _) =
+            send(&app, post("/api/v1/builds", Some("s3cret"), "{not json")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(json(&body)["error"].as_str().unwrap().contains("JSON"));
-        let (status, body, _) =
-            send(&app, post("/api/v1/builds", Some("s3cret"), r#"{"names":["no-such-recipe"]}"#)).await;
+        let (status, body, _) = send(
+            &app,
+            post(
+                "/api/v1/builds",
+                Some("s3cret"),
+                r#"{"names":["no-such-recipe"]}"#,
+            ),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     }
 
@@ -337,7 +400,11 @@ mod api {
     async fn writes_are_refused_without_a_configured_token() {
         let (farm, ..) = farm();
         let app = kiln_web::router(farm.state(None, false));
-        let (status, _, _) = send(&app, post("/api/v1/builds", Some(""), r#"{"names":["zlib"]}"#)).await;
+        let (status, _, _) = send(
+            &app,
+            post("/api/v1/builds", Some(""), r#"{"names":["zlib"]}"#),
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 
@@ -347,7 +414,11 @@ mod api {
         let app = kiln_web::router(farm.state(Some("t"), false));
         let (status, resp, _) = send(
             &app,
-            post("/api/v1/rebuilds", Some("t"), r#"{"name":"libfoo","dependents":true}"#),
+            post(
+                "/api/v1/rebuilds",
+                Some("t"),
+                r#"{"name":"libfoo","dependents":true}"#,
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{resp}");
@@ -359,10 +430,16 @@ mod api {
             .iter()
             .map(|q| q["name"].as_str().unwrap())
             .collect();
-        assert!(names.contains(&"libfoo") && names.contains(&"tool"), "{names:?}");
+        assert!(
+            names.contains(&"libfoo") && names.contains(&"tool"),
+            "{names:?}"
+        );
         let (status, page) = get(&app, &format!("/waves/{wave}")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("id=\"wave-graph\"") && page.contains("class=\"edge\""), "{page}");
+        assert!(
+            page.contains("id=\"wave-graph\"") && page.contains("class=\"edge\""),
+            "{page}"
+        );
         let (status, _, _) = send(&app, post("/api/v1/rebuilds", Some("t"), r#"{}"#)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
@@ -371,7 +448,10 @@ mod api {
     async fn protect_reads_guards_pages_and_api_but_not_assets() {
         let (farm, ..) = farm();
         let app = kiln_web::router(farm.state(Some("t"), true));
-        assert_eq!(get(&app, "/api/v1/builds").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            get(&app, "/api/v1/builds").await.0,
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(get(&app, "/").await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(get(&app, "/metrics").await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(get(&app, "/static/app.js").await.0, StatusCode::OK);

@@ -105,16 +105,22 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT (finished_at - ?1) / ?2, status = 'succeeded', count(*) FROM builds
-                 WHERE finished_at >= ?1 AND finished_at < ?3 GROUP BY 1, 2",
+                 WHERE finished_at >= ?1 AND finished_at <= ?3 GROUP BY 1, 2",
             )
             .doing(doing)?;
         let rows = finished
             .query_map((start, bucket_secs, end), |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .doing(doing)?;
         for row in rows {
             let (i, ok, count) = row.doing(doing)?;
+            // A build that finished this very second counts in the last bucket.
+            let i = i.min(n - 1);
             if let Some(b) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
                 let count = u64::try_from(count).unwrap_or(0);
                 if ok {
@@ -212,9 +218,7 @@ impl Store {
             )
             .doing(doing)?;
         let rows = stmt
-            .query_map([id], |r| {
-                Ok((BuildId(r.get(0)?), BuildId(r.get(1)?)))
-            })
+            .query_map([id], |r| Ok((BuildId(r.get(0)?), BuildId(r.get(1)?))))
             .doing(doing)?;
         rows.map(|r| r.doing(doing)).collect()
     }
@@ -320,7 +324,10 @@ impl Store {
             .doing(doing)?;
         let rows = stmt
             .query_map(
-                (format!("text : ({fts})"), i64::try_from(limit).unwrap_or(100)),
+                (
+                    format!("text : ({fts})"),
+                    i64::try_from(limit).unwrap_or(100),
+                ),
                 |r| {
                     Ok(LogHit {
                         build: BuildId(r.get(0)?),
@@ -332,5 +339,112 @@ impl Store {
             )
             .doing(doing)?;
         rows.map(|r| r.doing(doing)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{test_recipes, BuildEnd, ImportKind, Lane, NewBuild, Provenance};
+
+    /// A store with one recipe and `n` builds of it, the first `done`
+    /// started and finished (succeeded), the rest queued.
+    fn store_with_builds(n: usize, done: usize) -> (Store, Vec<BuildId>) {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store.begin_import_run(ImportKind::Dir, "t", None).unwrap();
+        let recipe = test_recipes::single("zlib", "1.3");
+        store
+            .upsert_recipe(run, &recipe, &Provenance::default(), "h")
+            .unwrap();
+        let id = store
+            .recipe_by_name(None, "zlib")
+            .unwrap()
+            .map(|r| r.id)
+            .unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            ids.push(
+                store
+                    .queue_build(&NewBuild {
+                        recipe: id,
+                        priority: 0,
+                        lane: Lane::Normal,
+                        wave: None,
+                        waits_on: Vec::new(),
+                    })
+                    .unwrap(),
+            );
+        }
+        for _ in 0..done {
+            let (_, lease) = store.lease_next_build("t", "e", 60).unwrap().unwrap();
+            store.mark_running(lease, "c", 60).unwrap();
+            store
+                .finish_build(
+                    lease,
+                    &BuildEnd {
+                        succeeded: true,
+                        exit_code: Some(0),
+                        message: None,
+                        log_path: None,
+                        log_size: None,
+                        inputs: Vec::new(),
+                        artifacts: Vec::new(),
+                    },
+                )
+                .unwrap();
+        }
+        (store, ids)
+    }
+
+    #[test]
+    fn counts_follow_the_filter() {
+        let (store, _) = store_with_builds(5, 2);
+        let all = BuildFilter::default();
+        assert_eq!(store.count_builds(&all).unwrap(), 5);
+        let queued = BuildFilter {
+            status: Some(BuildStatus::Queued),
+            limit: 1,
+            ..BuildFilter::default()
+        };
+        assert_eq!(store.count_builds(&queued).unwrap(), 3);
+        let other = BuildFilter {
+            name: Some("other".into()),
+            ..BuildFilter::default()
+        };
+        assert_eq!(store.count_builds(&other).unwrap(), 0);
+    }
+
+    #[test]
+    fn activity_and_histogram_count_finished_builds() {
+        let (store, _) = store_with_builds(4, 3);
+        let buckets = store.build_activity(3_600, 24).unwrap();
+        assert_eq!(buckets.len(), 24);
+        let finished: u64 = buckets.iter().map(|b| b.succeeded + b.failed).sum();
+        assert_eq!(finished, 3);
+        let hist = store.build_duration_histogram(&[10, 60]).unwrap();
+        assert_eq!(hist.count, 3);
+        assert_eq!(hist.buckets, vec![(10, 3), (60, 3)]);
+    }
+
+    #[test]
+    fn logs_are_indexed_once_and_found_by_words() {
+        let (mut store, ids) = store_with_builds(2, 2);
+        assert_eq!(store.unindexed_logs(10).unwrap().len(), 2);
+        let lines = ["==> Starting build()", "", "foo.c:3: error: expected ';'"]
+            .into_iter()
+            .map(|l| Ok(l.to_owned()));
+        assert_eq!(store.index_log(ids[0], lines).unwrap(), 2);
+        assert!(store.log_indexed(ids[0]).unwrap());
+        assert_eq!(store.unindexed_logs(10).unwrap().len(), 1);
+        let hits = store.search_logs("expected", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].build, hits[0].line_no), (ids[0], 3));
+        assert!(store.search_logs("\"*()", 10).unwrap().is_empty());
+        let broken = std::iter::once(Err(std::io::Error::other("disk gone")));
+        assert!(matches!(
+            store.index_log(ids[1], broken),
+            Err(StoreError::Io { .. })
+        ));
+        assert!(!store.log_indexed(ids[1]).unwrap());
     }
 }

@@ -14,8 +14,12 @@ use crate::state::AppState;
 use crate::svg;
 
 /// Every advisory and wave.
-pub async fn advisories_and_waves(state: &AppState) -> Result<(Vec<Advisory>, Vec<Wave>), WebError> {
-    state.with_store(|s| Ok((s.advisories()?, s.waves()?))).await
+pub async fn advisories_and_waves(
+    state: &AppState,
+) -> Result<(Vec<Advisory>, Vec<Wave>), WebError> {
+    state
+        .with_store(|s| Ok((s.advisories()?, s.waves()?)))
+        .await
 }
 
 /// `GET /advisories`
@@ -60,7 +64,10 @@ fn waves_table(waves: &[Wave]) -> Markup {
 }
 
 /// An advisory with the waves it started.
-pub async fn advisory_detail(state: &AppState, id: String) -> Result<(Advisory, Vec<Wave>), WebError> {
+pub async fn advisory_detail(
+    state: &AppState,
+    id: String,
+) -> Result<(Advisory, Vec<Wave>), WebError> {
     state
         .with_store(move |s| {
             let a = s
@@ -147,7 +154,10 @@ pub async fn wave_detail(state: &AppState, id: i64) -> Result<WaveDetail, WebErr
 }
 
 /// `GET /waves/{id}`
-pub async fn wave_page(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Markup, PageError> {
+pub async fn wave_page(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Markup, PageError> {
     let d = wave_detail(&state, id).await?;
     let done = d.builds.iter().filter(|b| b.status.is_final()).count();
     Ok(page(

@@ -237,12 +237,15 @@ pub async fn build_page(
     let b = &d.build;
     let path = log_path(&state, b);
     let running = !b.status.is_final();
-    let preview = AppState::blocking(move || match crate::logfile::tail(&path, PREVIEW_LINES, running) {
-        Ok(c) => Ok(Some(c)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
-    })
-    .await?;
+    let preview =
+        AppState::blocking(
+            move || match crate::logfile::tail(&path, PREVIEW_LINES, running) {
+                Ok(c) => Ok(Some(c)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        )
+        .await?;
     Ok(page(
         &format!("Build {id}"),
         html! {
@@ -303,7 +306,9 @@ pub async fn artifact_download(
     Path((id, name)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     find_build(&state, id).await?;
-    let artifacts = state.with_store(move |s| Ok(s.artifacts_of(BuildId(id))?)).await?;
+    let artifacts = state
+        .with_store(move |s| Ok(s.artifacts_of(BuildId(id))?))
+        .await?;
     let a = artifacts
         .into_iter()
         .find(|a| a.name == name)
@@ -315,7 +320,13 @@ pub async fn artifact_download(
     let safe_name: String = a
         .name
         .chars()
-        .map(|c| if c == '"' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     Ok((
         [

@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::overview))
         .route("/builds", get(builds::list))
         .route("/builds/{id}", get(builds::build_page))
-        .route("/builds/{id}/artifacts/{name}", get(builds::artifact_download))
+        .route(
+            "/builds/{id}/artifacts/{name}",
+            get(builds::artifact_download),
+        )
         .route("/builds/{id}/log", get(logview::log_page))
         .route("/builds/{id}/log/raw", get(logview::raw))
         .route("/builds/{id}/log/chunk", get(logview::chunk_fragment))
@@ -53,8 +56,11 @@ pub fn routes() -> Router<AppState> {
 pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        crate::error::ApiError(WebError::NotFound(format!("no such endpoint {}", uri.path())))
-            .into_response()
+        crate::error::ApiError(WebError::NotFound(format!(
+            "no such endpoint {}",
+            uri.path()
+        )))
+        .into_response()
     } else {
         PageError(WebError::NotFound(format!("nothing at {}", uri.path()))).into_response()
     }

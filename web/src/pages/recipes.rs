@@ -62,10 +62,20 @@ impl From<SearchHit> for Hit {
 
 /// Searches recipes.
 pub async fn search_recipes(state: &AppState, q: RecipeQuery) -> Result<Vec<Hit>, WebError> {
-    let origin = q.origin.as_deref().filter(|o| !o.is_empty()).map(parse_origin).transpose()?;
+    let origin = q
+        .origin
+        .as_deref()
+        .filter(|o| !o.is_empty())
+        .map(parse_origin)
+        .transpose()?;
     let words = q.q.unwrap_or_default();
     state
-        .with_store(move |s| Ok(s.search(&words, origin, 100)?.into_iter().map(Hit::from).collect()))
+        .with_store(move |s| {
+            Ok(s.search(&words, origin, 100)?
+                .into_iter()
+                .map(Hit::from)
+                .collect())
+        })
         .await
 }
 
@@ -120,12 +130,16 @@ pub struct RecipeView {
 }
 
 /// Reads a recipe with its counterpart, translation and builds.
-pub async fn recipe_view(state: &AppState, origin: Origin, name: String) -> Result<RecipeView, WebError> {
+pub async fn recipe_view(
+    state: &AppState,
+    origin: Origin,
+    name: String,
+) -> Result<RecipeView, WebError> {
     state
         .with_store(move |s| {
-            let recipe = s
-                .recipe_by_name(Some(origin), &name)?
-                .ok_or_else(|| WebError::NotFound(format!("no {} recipe {name:?}", origin.as_str())))?;
+            let recipe = s.recipe_by_name(Some(origin), &name)?.ok_or_else(|| {
+                WebError::NotFound(format!("no {} recipe {name:?}", origin.as_str()))
+            })?;
             let maps = Mappings::builtin();
             let counterpart = match origin {
                 Origin::Arch => {

@@ -61,7 +61,12 @@ impl Farm {
     /// Queues a build of `name` and leases and starts it; writes `log` as
     /// its log so far.
     pub fn start(&mut self, name: &str, log: &str) -> Lease {
-        let queued = queue(&mut self.store, &[name.to_owned()], &QueueOptions::default()).unwrap();
+        let queued = queue(
+            &mut self.store,
+            &[name.to_owned()],
+            &QueueOptions::default(),
+        )
+        .unwrap();
         let id = queued.last().unwrap().build;
         let (build, lease) = self
             .store
