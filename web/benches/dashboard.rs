@@ -42,27 +42,6 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut farm = support::Farm::new();
 
-    // 100,000 builds: queued through the store, one transaction each.
-    let recipe = farm
-        .store
-        .recipe_by_name(None, "hello")
-        .unwrap()
-        .unwrap()
-        .id;
-    let t = Instant::now();
-    for _ in 0..100_000 {
-        farm.store
-            .queue_build(&NewBuild {
-                recipe: RecipeId(recipe.0),
-                priority: 0,
-                lane: Lane::Normal,
-                wave: None,
-                waits_on: Vec::new(),
-            })
-            .unwrap();
-    }
-    println!("filled 100,000 builds in {:.1?}", t.elapsed());
-
     // A 100 MB log on a finished build.
     let lease = farm.start("zlib", "");
     let log = farm.dirs.log_path(lease.build.0);
@@ -83,6 +62,27 @@ fn main() {
     let big = farm.finish(lease, true, &[]);
     let lease = farm.start("zlib", "==> Making package: zlib\n");
     let running: BuildId = lease.build;
+
+    // 100,000 builds: queued through the store, one transaction each.
+    let recipe = farm
+        .store
+        .recipe_by_name(None, "hello")
+        .unwrap()
+        .unwrap()
+        .id;
+    let t = Instant::now();
+    for _ in 0..100_000 {
+        farm.store
+            .queue_build(&NewBuild {
+                recipe: RecipeId(recipe.0),
+                priority: 0,
+                lane: Lane::Normal,
+                wave: None,
+                waits_on: Vec::new(),
+            })
+            .unwrap();
+    }
+    println!("filled 100,000 builds in {:.1?}", t.elapsed());
 
     let state = farm.state(None, false);
     let app = kiln_web::router(state.clone());
