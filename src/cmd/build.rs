@@ -330,34 +330,74 @@ pub fn artifacts(args: &ArtifactsArgs, db_flag: Option<&Path>) -> anyhow::Result
 
 /// Arguments of `kiln serve`.
 #[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Serve the dashboard and API only; run no builds (no Docker needed).
+    #[arg(long)]
+    web_only: bool,
+}
 
 /// Runs `kiln serve`: re-attaches to builds left running, then leases and
-/// runs builds until interrupted (Ctrl-C), letting running builds finish.
+/// runs builds until interrupted (Ctrl-C), letting running builds finish;
+/// beside it, the web dashboard and API on `web.address`.
 pub fn serve(
-    _args: &ServeArgs,
+    args: &ServeArgs,
     db_flag: Option<&Path>,
     config_flag: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let store = db::open(db_flag)?;
+    let db_path = store
+        .path()
+        .map(Path::to_owned)
+        .context("the store has no database file")?;
     let config = load_config(config_flag)?;
+    let web = config.web.clone();
+    let token = web
+        .token
+        .clone()
+        .or_else(|| std::env::var("KILN_TOKEN").ok())
+        .filter(|t| !t.trim().is_empty());
     let dirs = dirs(db_flag)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let c = coordinator(store, config, dirs).await?;
-        let recovered = c.recover().await?;
-        eprintln!(
-            "kiln serve: {} endpoint(s), {recovered} build(s) re-attached",
-            c.endpoint_load().len()
-        );
-        let runner = {
-            let c = Arc::clone(&c);
-            tokio::spawn(async move { c.run(false).await })
+        let c = if args.web_only {
+            drop(store);
+            None
+        } else {
+            let c = coordinator(store, config, dirs.clone()).await?;
+            let recovered = c.recover().await?;
+            eprintln!(
+                "kiln serve: {} endpoint(s), {recovered} build(s) re-attached",
+                c.endpoint_load().len()
+            );
+            Some(c)
         };
+        let state = kiln_web::AppState::new(kiln_web::StateConfig {
+            db: db_path,
+            dirs,
+            coordinator: c.clone(),
+            token,
+            protect_reads: web.protect_reads,
+        });
+        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+        let listener = tokio::net::TcpListener::bind(&web.address)
+            .await
+            .with_context(|| format!("binding the dashboard to {}", web.address))?;
+        eprintln!("kiln serve: dashboard on http://{}", listener.local_addr()?);
+        let server = tokio::spawn(kiln_web::serve_on(listener, state, async move {
+            let _ = web_stopped.await;
+        }));
+        let runner = c.as_ref().map(|c| {
+            let c = Arc::clone(c);
+            tokio::spawn(async move { c.run(false).await })
+        });
         tokio::signal::ctrl_c().await?;
         eprintln!("kiln serve: stopping; running builds finish first");
-        c.stop();
-        runner.await??;
+        let _ = stop_web.send(());
+        if let (Some(c), Some(runner)) = (c, runner) {
+            c.stop();
+            runner.await??;
+        }
+        server.await??;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -105,6 +105,14 @@ pub enum StoreError {
         /// The epoch the caller held.
         epoch: i64,
     },
+    /// A file the store reads from (a build log being indexed) failed.
+    #[error("{doing}: {source}")]
+    Io {
+        /// What the store was doing, lower-case.
+        doing: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// No database path could be worked out.
     #[error(
         "finding the store: no --db, no $KILN_DB, and neither $XDG_DATA_HOME nor $HOME is set"

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "advisories",
         sql: include_str!("../../migrations/0003_advisories.sql"),
     },
+    Migration {
+        version: 4,
+        name: "log_search",
+        sql: include_str!("../../migrations/0004_log_search.sql"),
+    },
 ];
 
 /// The schema version this build creates.

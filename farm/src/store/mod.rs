@@ -14,6 +14,8 @@
 //! - `index_rows`: the rows derived from a recipe for look-ups (pure).
 //! - `index_writes`: writing and clearing those rows.
 //! - `dependencies`: dependency, reverse-dependency and source look-ups.
+//! - `dashboard`: counts, activity over time, duration histograms, wave
+//!   graphs and log search for the web dashboard.
 //! - `search`: full-text search (FTS5) with safe quoting of user text.
 //! - `imports`: import runs, failures, change events.
 //! - `findings`: problems found in recipes (a stale .SRCINFO ...).
@@ -22,6 +24,7 @@
 
 mod advisories;
 mod builds;
+mod dashboard;
 mod dependencies;
 mod error;
 mod findings;
@@ -46,6 +49,7 @@ pub use builds::{
     ArtifactRecord, Build, BuildEnd, BuildFilter, BuildId, BuildInput, BuildStatus, Lane, Lease,
     NewBuild,
 };
+pub use dashboard::{ActivityBucket, DurationHistogram, LogHit, MAX_INDEXED_LINES};
 pub use dependencies::{DependencyRecord, GraphRows, SourceMatch};
 pub use error::StoreError;
 pub use findings::Finding;
