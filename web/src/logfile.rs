@@ -52,7 +52,7 @@ fn count_lines(file: &mut File, upto: u64) -> io::Result<u64> {
         if n == 0 {
             break;
         }
-        lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
         left -= n as u64;
     }
     Ok(lines)
