@@ -308,14 +308,14 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         }
         let target = Target::Package(i);
         for name in PKG_SCALARS {
-            match overrides::evaluate(name, false, &lines, &it.vars, pkg, it.src) {
+            match overrides::evaluate(name, false, &lines, &it.vars, pkg) {
                 None => {}
                 Some(Ok(v)) => c.set_scalar(target, name, v.scalar().unwrap_or_default()),
                 Some(Err(u)) => c.unknown(name, &u),
             }
         }
         for name in PKG_ARRAYS {
-            match overrides::evaluate(name, true, &lines, &it.vars, pkg, it.src) {
+            match overrides::evaluate(name, true, &lines, &it.vars, pkg) {
                 None => {}
                 Some(Ok(v)) => c.set_list(target, name, None, v.elements().unwrap_or_default()),
                 Some(Err(u)) => c.unknown(name, &u),
@@ -329,7 +329,7 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         for arch in arches.iter().filter(|a| *a != "any") {
             for base in ARCH_ARRAYS {
                 let name = format!("{base}_{arch}");
-                match overrides::evaluate(&name, true, &lines, &it.vars, pkg, it.src) {
+                match overrides::evaluate(&name, true, &lines, &it.vars, pkg) {
                     None => {}
                     Some(Ok(v)) => {
                         c.set_list(target, base, Some(arch), v.elements().unwrap_or_default())

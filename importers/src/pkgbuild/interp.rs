@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use kiln_normalizer::{ImportWarning, WarningKind};
 use tree_sitter::Node;
 
+use super::lex::{assignment_value, AssignedValue};
 use super::condition::{eval_test_text, raw_words, Status, TestEval};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
@@ -200,7 +201,7 @@ impl<'t> Interpreter<'t> {
         } else {
             (self.text(name_node), None)
         };
-        let value = node.child_by_field_name("value");
+        let (value, _) = assignment_value(node, self.src);
         let mut exp = Expander::new(&self.vars, line);
         let result: Result<Value, Unknown> = (|| {
             let index = match index {
@@ -214,13 +215,10 @@ impl<'t> Interpreter<'t> {
             };
             let old = self.vars.get(name).cloned();
             match value {
-                Some(v) if v.kind() == "array" => {
+                AssignedValue::Array(words) => {
                     let mut items = Vec::new();
-                    let mut c = v.walk();
-                    for el in v.named_children(&mut c) {
-                        if el.kind() != "comment" {
-                            items.extend(exp.words(self.text(el))?);
-                        }
+                    for w in words {
+                        items.extend(exp.words(w)?);
                     }
                     if append {
                         let mut base = match old {
@@ -232,8 +230,7 @@ impl<'t> Interpreter<'t> {
                     }
                     Ok(Value::Array(items))
                 }
-                _ => {
-                    let text = value.map_or("", |v| self.text(v));
+                AssignedValue::Scalar(text) => {
                     let s = exp.scalar(text)?;
                     match (index, old) {
                         (Some(i), old) => {
@@ -506,8 +503,33 @@ impl<'t> Interpreter<'t> {
         status
     }
 
+    /// The assignments of `node` when it is only assignments that
+    /// tree-sitter misread as a command (`a=$x-$y.z` gives a command named
+    /// `y.z`): every other child lies inside the assignments' real extent.
+    fn split_assignments(&self, node: Node<'t>) -> Option<Vec<Node<'t>>> {
+        let mut c = node.walk();
+        let children: Vec<Node<'t>> = node.named_children(&mut c).collect();
+        let assignments: Vec<Node<'t>> = children
+            .iter()
+            .copied()
+            .take_while(|ch| ch.kind() == "variable_assignment")
+            .collect();
+        let last = *assignments.last()?;
+        let (_, end) = assignment_value(last, self.src);
+        children[assignments.len()..]
+            .iter()
+            .all(|ch| ch.end_byte() <= end)
+            .then_some(assignments)
+    }
+
     fn command(&mut self, node: Node<'t>) -> Status {
         let line = line_of(node);
+        if let Some(assignments) = self.split_assignments(node) {
+            for a in assignments {
+                self.assign(a);
+            }
+            return Status::True;
+        }
         let Some(name_node) = node.child_by_field_name("name") else {
             return Status::True;
         };

@@ -19,6 +19,7 @@ mod build_system;
 mod collect;
 mod condition;
 mod interp;
+mod lex;
 mod overrides;
 mod param;
 mod pattern;

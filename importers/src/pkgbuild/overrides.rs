@@ -10,18 +10,19 @@
 use kiln_normalizer::WarningKind;
 use tree_sitter::Node;
 
+use super::lex::{assignment_value, AssignedValue};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
 
 /// One assignment that `declare -f` prints at the start of a line.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct LineAssignment<'t> {
     /// The variable name.
     pub name: &'t str,
     /// `+=` rather than `=`.
     pub append: bool,
-    /// The value node (`None` for `name=`).
-    pub value: Option<Node<'t>>,
+    /// The raw value.
+    pub value: AssignedValue<'t>,
     /// 1-based line.
     pub line: u32,
 }
@@ -29,7 +30,7 @@ pub(crate) struct LineAssignment<'t> {
 impl LineAssignment<'_> {
     /// Whether the value is written as an array `( ... )`.
     pub fn is_array(&self) -> bool {
-        self.value.is_some_and(|v| v.kind() == "array")
+        self.value.is_array()
     }
 }
 
@@ -58,6 +59,20 @@ fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, 
             "variable_assignments" if seen_then => {
                 if let Some(a) = ch.named_child(0).and_then(|n| assignment(n, src)) {
                     out.push(a);
+                }
+            }
+            // `a=$x-$y.z` misread as a command named `y.z` (see `lex`).
+            "command" if seen_then => {
+                let first = ch
+                    .named_child(0)
+                    .filter(|n| n.kind() == "variable_assignment");
+                if let Some((a, first)) = first.and_then(|n| Some((assignment(n, src)?, n))) {
+                    let mut c = ch.walk();
+                    let (_, end) = assignment_value(first, src);
+                    let rest_inside = ch.named_children(&mut c).skip(1).all(|n| n.end_byte() <= end);
+                    if rest_inside {
+                        out.push(a);
+                    }
                 }
             }
             "redirected_statement" if seen_then => {
@@ -105,7 +120,7 @@ fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
     Some(LineAssignment {
         name: &src[name.byte_range()],
         append,
-        value: node.child_by_field_name("value"),
+        value: assignment_value(node, src).0,
         line: u32::try_from(node.start_position().row + 1).unwrap_or(u32::MAX),
     })
 }
@@ -118,7 +133,6 @@ pub(crate) fn evaluate(
     lines: &[LineAssignment<'_>],
     globals: &Variables,
     pkg: &str,
-    src: &str,
 ) -> Option<Result<Value, Unknown>> {
     let matching: Vec<&LineAssignment<'_>> = lines
         .iter()
@@ -144,12 +158,9 @@ pub(crate) fn evaluate(
         let r: Result<Value, Unknown> = (|| {
             if is_array {
                 let mut items = Vec::new();
-                if let Some(v) = l.value {
-                    let mut c = v.walk();
-                    for el in v.named_children(&mut c) {
-                        if el.kind() != "comment" {
-                            items.extend(exp.words(&src[el.byte_range()])?);
-                        }
+                if let AssignedValue::Array(words) = &l.value {
+                    for w in words {
+                        items.extend(exp.words(w)?);
                     }
                 }
                 if l.append {
@@ -159,7 +170,10 @@ pub(crate) fn evaluate(
                 }
                 Ok(Value::Array(items))
             } else {
-                let text = l.value.map_or("", |v| &src[v.byte_range()]);
+                let text = match &l.value {
+                    AssignedValue::Scalar(t) => *t,
+                    AssignedValue::Array(_) => "",
+                };
                 if text.contains('\n') {
                     return Err(exp.unknown(
                         WarningKind::UnsupportedSyntax,
