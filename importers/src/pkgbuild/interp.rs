@@ -92,6 +92,11 @@ impl<'t> Interpreter<'t> {
                 self.assign(node);
                 Status::True
             }
+            // `(( expr ))` parses as a compound statement opening with `((`.
+            "compound_statement" if node.child(0).is_some_and(|c| c.kind() == "((") => {
+                let mut e = Expander::new(&self.vars, line_of(node));
+                eval_test_text(&mut e, self.text(node))
+            }
             "variable_assignments" | "compound_statement" | "do_group" => self.block(node),
             "declaration_command" => self.declaration(node),
             "unset_command" => {
@@ -540,7 +545,20 @@ impl<'t> Interpreter<'t> {
             .map(|a| self.text(a))
             .collect();
         match name {
-            "true" | ":" => Status::True,
+            "true" | ":" => {
+                // `: "${v:=default}"` assigns by expanding its arguments.
+                let mut e = Expander::new(&self.vars, line);
+                for a in &args {
+                    if a.contains(":=") || a.contains("=") {
+                        let _ = e.words(a);
+                    }
+                }
+                let assigned = std::mem::take(&mut e.assigned);
+                for (n, v) in assigned {
+                    self.vars.set(&n, Value::Scalar(v));
+                }
+                Status::True
+            }
             "false" => Status::False,
             "test" | "[" => {
                 let mut words = args.clone();
