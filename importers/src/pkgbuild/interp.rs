@@ -13,18 +13,40 @@ use super::lex::{assignment_value, AssignedValue};
 use super::condition::{eval_test_text, raw_words, Status, TestEval};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
+use super::overrides::{self, LineAssignment};
 use super::{arith, is_attribute};
 
 /// Most iterations of all `for` loops of one file.
 const MAX_ITERATIONS: usize = 10_000;
 
-/// A function definition found while walking.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FunctionDef<'t> {
-    /// The definition node.
-    pub node: Node<'t>,
-    /// Its body node.
-    pub body: Node<'t>,
+/// A function definition found while walking, kept as text (a function
+/// defined by `eval` outlives the text it came from).
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionDef {
+    /// The body between its braces.
+    pub body: String,
+    /// 1-based line of the definition.
+    pub line: u32,
+    /// The assignments `declare -f` prints at the start of a line.
+    pub assignments: Vec<LineAssignment>,
+    /// How deep in `eval` it was defined (0 at the top level).
+    pub from_eval_depth: usize,
+}
+
+impl FunctionDef {
+    fn new(body: Node<'_>, line: u32, src: &str, from_eval_depth: usize) -> Self {
+        let text = &src[body.byte_range()];
+        let text = text
+            .strip_prefix('{')
+            .and_then(|b| b.strip_suffix('}'))
+            .unwrap_or(text);
+        Self {
+            body: text.to_owned(),
+            line,
+            assignments: overrides::line_assignments(body, src),
+            from_eval_depth,
+        }
+    }
 }
 
 /// Walks statements and keeps the resulting variables.
@@ -33,11 +55,16 @@ pub(crate) struct Interpreter<'t> {
     pub file: &'t str,
     pub vars: Variables,
     pub warnings: Vec<ImportWarning>,
-    pub functions: Vec<(String, FunctionDef<'t>)>,
+    pub functions: Vec<(String, FunctionDef)>,
     /// Names made local by `local`/`declare` (makepkg sources the PKGBUILD
     /// inside a function, so they vanish once it is read).
     pub locals: HashSet<String>,
-    iterations: usize,
+    /// `for` loop turns taken so far.
+    pub iterations: usize,
+    /// How deep in `eval` this walk is.
+    pub eval_depth: usize,
+    /// Bytes of text all `eval`s made so far.
+    pub eval_bytes: usize,
 }
 
 pub(crate) fn line_of(node: Node<'_>) -> u32 {
@@ -55,6 +82,8 @@ impl<'t> Interpreter<'t> {
             functions: Vec::new(),
             locals: HashSet::new(),
             iterations: 0,
+            eval_depth: 0,
+            eval_bytes: 0,
         }
     }
 
@@ -117,7 +146,8 @@ impl<'t> Interpreter<'t> {
                 ) {
                     let name = self.text(name).to_owned();
                     self.functions.retain(|(n, _)| *n != name);
-                    self.functions.push((name, FunctionDef { node, body }));
+                    let def = FunctionDef::new(body, line_of(node), self.src, self.eval_depth);
+                    self.functions.push((name, def));
                 }
                 Status::True
             }
@@ -574,7 +604,8 @@ impl<'t> Interpreter<'t> {
                 }
                 .run()
             }
-            "source" | "." | "eval" => {
+            "eval" => self.eval(&args, line),
+            "source" | "." => {
                 let u = Unknown::new(
                     WarningKind::SourceOrEval,
                     line,

@@ -20,13 +20,6 @@ pub(crate) enum AssignedValue<'t> {
     Scalar(&'t str),
 }
 
-impl AssignedValue<'_> {
-    /// Whether the value is written as an array `( ... )`.
-    pub(crate) fn is_array(&self) -> bool {
-        matches!(self, AssignedValue::Array(_))
-    }
-}
-
 /// Reads the value of the `variable_assignment` node `node`: the raw words
 /// and the byte where the assignment really ends (which may lie past the
 /// node's end when tree-sitter split the word).

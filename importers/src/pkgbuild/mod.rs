@@ -18,6 +18,7 @@ mod brace;
 mod build_system;
 mod collect;
 mod condition;
+mod eval;
 mod interp;
 mod lex;
 mod overrides;

@@ -14,34 +14,44 @@ use super::lex::{assignment_value, AssignedValue};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
 
+/// The raw right side of an assignment, owned (functions outlive the text
+/// of an `eval` that defined them).
+#[derive(Debug, Clone)]
+pub(crate) enum RawValue {
+    /// `name=(w1 w2 ...)`.
+    Array(Vec<String>),
+    /// `name=word`.
+    Scalar(String),
+}
+
 /// One assignment that `declare -f` prints at the start of a line.
 #[derive(Debug, Clone)]
-pub(crate) struct LineAssignment<'t> {
+pub(crate) struct LineAssignment {
     /// The variable name.
-    pub name: &'t str,
+    pub name: String,
     /// `+=` rather than `=`.
     pub append: bool,
     /// The raw value.
-    pub value: AssignedValue<'t>,
+    pub value: RawValue,
     /// 1-based line.
     pub line: u32,
 }
 
-impl LineAssignment<'_> {
+impl LineAssignment {
     /// Whether the value is written as an array `( ... )`.
     pub fn is_array(&self) -> bool {
-        self.value.is_array()
+        matches!(self.value, RawValue::Array(_))
     }
 }
 
 /// Collects the line-start assignments of a function body, in text order.
-pub(crate) fn line_assignments<'t>(body: Node<'t>, src: &'t str) -> Vec<LineAssignment<'t>> {
+pub(crate) fn line_assignments(body: Node<'_>, src: &str) -> Vec<LineAssignment> {
     let mut out = Vec::new();
     collect(body, src, &mut out, 0);
     out
 }
 
-fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, depth: usize) {
+fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment>, depth: usize) {
     if depth > super::MAX_NESTING {
         return;
     }
@@ -110,7 +120,7 @@ fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, 
     }
 }
 
-fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
+fn assignment(node: Node<'_>, src: &str) -> Option<LineAssignment> {
     let name = node.child_by_field_name("name")?;
     if name.kind() != "variable_name" {
         return None;
@@ -118,9 +128,12 @@ fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
     let mut c = node.walk();
     let append = node.children(&mut c).any(|ch| ch.kind() == "+=");
     Some(LineAssignment {
-        name: &src[name.byte_range()],
+        name: src[name.byte_range()].to_owned(),
         append,
-        value: assignment_value(node, src).0,
+        value: match assignment_value(node, src).0 {
+            AssignedValue::Array(w) => RawValue::Array(w.into_iter().map(str::to_owned).collect()),
+            AssignedValue::Scalar(t) => RawValue::Scalar(t.to_owned()),
+        },
         line: u32::try_from(node.start_position().row + 1).unwrap_or(u32::MAX),
     })
 }
@@ -130,11 +143,11 @@ fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
 pub(crate) fn evaluate(
     attr: &str,
     is_array: bool,
-    lines: &[LineAssignment<'_>],
+    lines: &[LineAssignment],
     globals: &Variables,
     pkg: &str,
 ) -> Option<Result<Value, Unknown>> {
-    let matching: Vec<&LineAssignment<'_>> = lines
+    let matching: Vec<&LineAssignment> = lines
         .iter()
         .filter(|l| l.name == attr && l.is_array() == is_array)
         .collect();
@@ -158,7 +171,7 @@ pub(crate) fn evaluate(
         let r: Result<Value, Unknown> = (|| {
             if is_array {
                 let mut items = Vec::new();
-                if let AssignedValue::Array(words) = &l.value {
+                if let RawValue::Array(words) = &l.value {
                     for w in words {
                         items.extend(exp.words(w)?);
                     }
@@ -171,8 +184,8 @@ pub(crate) fn evaluate(
                 Ok(Value::Array(items))
             } else {
                 let text = match &l.value {
-                    AssignedValue::Scalar(t) => *t,
-                    AssignedValue::Array(_) => "",
+                    RawValue::Scalar(t) => t.as_str(),
+                    RawValue::Array(_) => "",
                 };
                 if text.contains('\n') {
                     return Err(exp.unknown(
