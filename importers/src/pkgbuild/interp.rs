@@ -65,6 +65,8 @@ pub(crate) struct Interpreter<'t> {
     pub eval_depth: usize,
     /// Bytes of text all `eval`s made so far.
     pub eval_bytes: usize,
+    /// `eval`s and function calls walked so far.
+    pub calls: usize,
 }
 
 pub(crate) fn line_of(node: Node<'_>) -> u32 {
@@ -84,6 +86,7 @@ impl<'t> Interpreter<'t> {
             iterations: 0,
             eval_depth: 0,
             eval_bytes: 0,
+            calls: 0,
         }
     }
 
@@ -651,15 +654,7 @@ impl<'t> Interpreter<'t> {
                 self.warn(&u, None);
                 Status::Unknown(u)
             }
-            _ if self.functions.iter().any(|(n, _)| n == name) => {
-                let u = Unknown::new(
-                    WarningKind::UnsupportedSyntax,
-                    line,
-                    format!("call of function `{name}` at the top level is not evaluated"),
-                );
-                self.warn(&u, None);
-                Status::Unknown(u)
-            }
+            _ if self.functions.iter().any(|(n, _)| n == name) => self.call(name, line),
             _ => Status::Unknown(Unknown::new(
                 WarningKind::UndecidableCondition,
                 line,
