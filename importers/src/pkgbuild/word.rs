@@ -311,10 +311,12 @@ impl<'a> Expander<'a> {
                 })?;
                 let expr = self.scalar_in(inner, true)?;
                 let v = arith::eval(&expr, self.vars).map_err(|e| {
-                    self.unknown(
-                        WarningKind::UnsupportedSyntax,
-                        format!("cannot evaluate arithmetic: {}", e.0),
-                    )
+                    e.1.map(|u| *u).unwrap_or_else(|| {
+                        self.unknown(
+                            WarningKind::UnsupportedSyntax,
+                            format!("cannot evaluate arithmetic: {}", e.0),
+                        )
+                    })
                 })?;
                 out.unquoted_or_quoted(&v.to_string(), in_dquote);
                 Ok(end + 1)
