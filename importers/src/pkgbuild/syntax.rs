@@ -64,7 +64,8 @@ pub(crate) fn check(
                 message,
             });
         }
-        if !broken && cursor.goto_first_child() {
+        // Broken parts are descended too: their depth counts against the limit.
+        if cursor.goto_first_child() {
             depth += 1;
             continue;
         }
