@@ -9,7 +9,8 @@ use kiln_normalizer::{ImportWarning, WarningKind};
 use super::condition::Status;
 use super::interp::Interpreter;
 use super::syntax;
-use super::variables::Unknown;
+use super::is_attribute;
+use super::variables::{Unknown, Value};
 use super::word::Expander;
 
 /// Deepest nesting of `eval` inside `eval`.
@@ -45,7 +46,17 @@ impl Interpreter<'_> {
         let text = match self.eval_text(args, line) {
             Ok(t) => t,
             Err(u) => {
-                self.warn(&u, None);
+                // What it may assign becomes unknown.
+                let names = assigned_names(&args.join(" "));
+                if names.iter().all(|n| !is_attribute(n)) {
+                    self.warn(&u, None);
+                }
+                for n in names {
+                    if is_attribute(&n) {
+                        self.warn(&u, Some(&n));
+                    }
+                    self.vars.set(&n, Value::Unknown(u.clone()));
+                }
                 return Status::Unknown(u);
             }
         };
@@ -180,4 +191,29 @@ impl Interpreter<'_> {
         }
         Ok(text)
     }
+}
+
+/// Names that `text` seems to assign (`NAME=` or `NAME+=` after a word
+/// boundary), for marking them unknown when the text cannot be known.
+fn assigned_names(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if boundary && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let assigns = b.get(i) == Some(&b'=') || (b.get(i) == Some(&b'+') && b.get(i + 1) == Some(&b'='));
+            let name = &text[start..i];
+            if assigns && !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
 }

@@ -26,6 +26,8 @@ mod overrides;
 mod param;
 mod pattern;
 mod syntax;
+#[cfg(test)]
+mod tests;
 mod variables;
 mod word;
 
