@@ -186,7 +186,12 @@ fn makepkg_runner() -> Result<Vec<String>, String> {
             "running as root and user `{BUILD_USER}` does not exist (useradd -m {BUILD_USER})"
         ));
     }
-    Ok(vec!["runuser".into(), "-u".into(), BUILD_USER.into(), "--".into()])
+    Ok(vec![
+        "runuser".into(),
+        "-u".into(),
+        BUILD_USER.into(),
+        "--".into(),
+    ])
 }
 
 fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
@@ -213,7 +218,9 @@ fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
     let mut agree = 0;
     for &i in &sample {
         let dir = &dirs[i];
-        let name = dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let (file, text) = &texts[i];
         let start = Instant::now();
         let ours = import(text, file);
@@ -285,7 +292,10 @@ fn run_makepkg(dir: &Path, prefix: &[String]) -> Result<(String, Duration), Stri
         .current_dir(&copy)
         .env_clear()
         .env("HOME", work.path())
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .env("LANG", "C.UTF-8")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

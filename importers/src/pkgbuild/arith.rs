@@ -50,10 +50,10 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, ArithError> {
             out.push(Tok::Op(op));
             i += op.len();
         } else {
-            return Err(ArithError(format!(
-                "unexpected {:?} in arithmetic",
-                c as char
-            ), None));
+            return Err(ArithError(
+                format!("unexpected {:?} in arithmetic", c as char),
+                None,
+            ));
         }
     }
     Ok(out)
@@ -97,7 +97,10 @@ pub(crate) fn eval(text: &str, vars: &Variables) -> Result<i64, ArithError> {
     };
     let v = p.ternary()?;
     if p.pos != p.toks.len() {
-        return Err(ArithError(format!("cannot evaluate arithmetic {text:?}"), None));
+        return Err(ArithError(
+            format!("cannot evaluate arithmetic {text:?}"),
+            None,
+        ));
     }
     Ok(v)
 }
@@ -174,7 +177,10 @@ impl Parser<'_> {
                 v
             }
             Some(Tok::Op(op)) => {
-                return Err(ArithError(format!("unsupported `{op}` in arithmetic"), None))
+                return Err(ArithError(
+                    format!("unsupported `{op}` in arithmetic"),
+                    None,
+                ))
             }
             None => return Err(ArithError("arithmetic ends early".into(), None)),
         };
@@ -191,7 +197,9 @@ impl Parser<'_> {
     fn variable(&self, name: &str) -> Result<i64, ArithError> {
         match self.vars.get(name) {
             None => Ok(0),
-            Some(Value::Unknown(u)) => Err(ArithError(u.message.clone(), Some(Box::new(u.clone())))),
+            Some(Value::Unknown(u)) => {
+                Err(ArithError(u.message.clone(), Some(Box::new(u.clone()))))
+            }
             Some(v) => {
                 let s = v.scalar().unwrap_or_default();
                 let s = s.trim();

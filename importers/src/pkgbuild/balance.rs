@@ -142,7 +142,9 @@ pub(crate) fn check(text: &str, file: &str) -> Result<(), PkgbuildError> {
             }
             (Ctx::Top | Ctx::CmdSubst(_), b'{' | b'(' | b'}' | b')')
                 if (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b';' | b'(' | b'{'))
-                    && (c == b'(' || c == b')' || matches!(next, None | Some(b' ' | b'\t' | b'\n' | b';'))) =>
+                    && (c == b'('
+                        || c == b')'
+                        || matches!(next, None | Some(b' ' | b'\t' | b'\n' | b';'))) =>
             {
                 if matches!(c, b'{' | b'(') {
                     groups += 1;
@@ -290,7 +292,11 @@ fn heredoc_delimiter(b: &[u8], start: usize) -> (String, bool, usize) {
             }
         }
     }
-    (String::from_utf8_lossy(&word).into_owned(), strip, j.min(b.len()))
+    (
+        String::from_utf8_lossy(&word).into_owned(),
+        strip,
+        j.min(b.len()),
+    )
 }
 
 /// Skips the bodies of pending here-documents from `start` (the beginning
@@ -303,7 +309,10 @@ fn skip_heredocs(b: &[u8], start: usize, pending: &mut Vec<(String, bool)>) -> u
             if i >= b.len() {
                 return b.len();
             }
-            let end = b[i..].iter().position(|c| *c == b'\n').map_or(b.len(), |p| i + p);
+            let end = b[i..]
+                .iter()
+                .position(|c| *c == b'\n')
+                .map_or(b.len(), |p| i + p);
             let mut line = &b[i..end];
             if strip {
                 while let Some((b'\t', rest)) = line.split_first() {

@@ -8,8 +8,8 @@ use kiln_normalizer::{ImportWarning, WarningKind};
 
 use super::condition::Status;
 use super::interp::Interpreter;
-use super::syntax;
 use super::is_attribute;
+use super::syntax;
 use super::variables::{Unknown, Value};
 use super::word::Expander;
 
@@ -206,7 +206,8 @@ fn assigned_names(text: &str) -> Vec<String> {
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
-            let assigns = b.get(i) == Some(&b'=') || (b.get(i) == Some(&b'+') && b.get(i + 1) == Some(&b'='));
+            let assigns =
+                b.get(i) == Some(&b'=') || (b.get(i) == Some(&b'+') && b.get(i + 1) == Some(&b'='));
             let name = &text[start..i];
             if assigns && !out.iter().any(|n| n == name) {
                 out.push(name.to_owned());

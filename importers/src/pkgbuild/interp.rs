@@ -9,11 +9,11 @@ use std::collections::HashSet;
 use kiln_normalizer::{ImportWarning, WarningKind};
 use tree_sitter::Node;
 
-use super::lex::{assignment_value, AssignedValue};
 use super::condition::{eval_test_text, raw_words, Status, TestEval};
+use super::lex::{assignment_value, AssignedValue};
+use super::overrides::{self, LineAssignment};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
-use super::overrides::{self, LineAssignment};
 use super::{arith, is_attribute};
 
 /// Most iterations of all `for` loops of one file.

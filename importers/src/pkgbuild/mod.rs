@@ -92,7 +92,9 @@ pub enum PkgbuildError {
         limit: usize,
     },
     /// The file ends inside a quote, an expansion or an array.
-    #[error("reading PKGBUILD at {file}: line {line}: unterminated {what} (the file ends inside it)")]
+    #[error(
+        "reading PKGBUILD at {file}: line {line}: unterminated {what} (the file ends inside it)"
+    )]
     Unterminated {
         /// The file.
         file: String,

@@ -79,7 +79,10 @@ fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment>, dept
                 if let Some((a, first)) = first.and_then(|n| Some((assignment(n, src)?, n))) {
                     let mut c = ch.walk();
                     let (_, end) = assignment_value(first, src);
-                    let rest_inside = ch.named_children(&mut c).skip(1).all(|n| n.end_byte() <= end);
+                    let rest_inside = ch
+                        .named_children(&mut c)
+                        .skip(1)
+                        .all(|n| n.end_byte() <= end);
                     if rest_inside {
                         out.push(a);
                     }

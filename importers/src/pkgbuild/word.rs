@@ -6,8 +6,8 @@
 
 use kiln_normalizer::WarningKind;
 
-use super::variables::{Unknown, Variables};
 use super::interp::FunctionDef;
+use super::variables::{Unknown, Variables};
 use super::{arith, brace};
 
 /// Nesting limit of expansions inside expansions.
@@ -322,9 +322,8 @@ impl<'a> Expander<'a> {
                 Ok(end + 1)
             }
             Some(b'(') => {
-                let end = find_close(text, 1, b'(', b')').ok_or_else(|| {
-                    self.unknown(WarningKind::SyntaxError, "unterminated `$(`")
-                })?;
+                let end = find_close(text, 1, b'(', b')')
+                    .ok_or_else(|| self.unknown(WarningKind::SyntaxError, "unterminated `$(`"))?;
                 let printed = self.declare_f(&text[2..end])?;
                 out.unquoted_or_quoted(printed.trim_end_matches('\n'), in_dquote);
                 Ok(end + 1)
