@@ -212,6 +212,15 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         Some(Ok(s)) if !s.is_empty() => s,
         _ => names[0].clone(),
     };
+    for name in names.iter().chain(std::iter::once(&pkgbase)) {
+        if let Some(why) = invalid_name(name) {
+            return Err(PkgbuildError::Invalid {
+                file,
+                line: 0,
+                message: format!("package name {name:?} {why}, which makepkg refuses"),
+            });
+        }
+    }
     it.vars.set("pkgbase", Value::Scalar(pkgbase.clone()));
     for (name, sub) in [("srcdir", "src"), ("pkgdir", "pkg")] {
         it.vars.set(
@@ -369,6 +378,15 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         .and_then(build_system::infer)
         .map(str::to_owned);
     Ok(c.recipe)
+}
+
+/// Why makepkg's `lint_pkgname` refuses `name`, if it does.
+fn invalid_name(name: &str) -> Option<&'static str> {
+    if name.starts_with('-') || name.starts_with('.') {
+        return Some("starts with `-` or `.`");
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+_.@-".contains(c);
+    (!name.chars().all(allowed)).then_some("has characters other than letters, digits and `+_.@-`")
 }
 
 fn split_arch(name: &str) -> (&str, Option<&str>) {
