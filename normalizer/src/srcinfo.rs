@@ -140,9 +140,9 @@ pub fn emit(recipe: &Recipe) -> String {
     w.scalar("changelog", b.changelog.as_deref(), true);
     let base_arches = b.arch.clone().unwrap_or_default();
     w.fields(b, true, &base_arches);
-    w.out.push('\n');
+    // makepkg separates sections by a blank line and ends with none.
     for pkg in &recipe.packages {
-        let _ = writeln!(w.out, "pkgname = {}", pkg.name);
+        let _ = writeln!(w.out, "\npkgname = {}", pkg.name);
         let o = &pkg.overrides;
         w.scalar("pkgdesc", o.pkgdesc.as_deref(), false);
         w.scalar("url", o.url.as_deref(), false);
@@ -150,7 +150,6 @@ pub fn emit(recipe: &Recipe) -> String {
         w.scalar("changelog", o.changelog.as_deref(), false);
         let arches = o.arch.clone().unwrap_or_else(|| base_arches.clone());
         w.fields(o, false, &arches);
-        w.out.push('\n');
     }
     w.out
 }
@@ -457,7 +456,6 @@ pkgname = demo-docs
 \tpkgdesc = Docs
 \tarch = any
 \tdepends = 
-
 ";
 
     #[test]
@@ -482,7 +480,7 @@ pkgname = demo-docs
 
     #[test]
     fn repeated_arch_prints_its_arrays_twice_and_reads_back_once() {
-        let text = "pkgbase = d\n\tpkgver = 1\n\tpkgrel = 1\n\tarch = aarch64\n\tarch = aarch64\n\tsource_aarch64 = a.tar\n\tsource_aarch64 = a.tar\n\npkgname = d\n\n";
+        let text = "pkgbase = d\n\tpkgver = 1\n\tpkgrel = 1\n\tarch = aarch64\n\tarch = aarch64\n\tsource_aarch64 = a.tar\n\tsource_aarch64 = a.tar\n\npkgname = d\n";
         let r = parse(text).unwrap();
         assert_eq!(r.base.source.per_arch["aarch64"].len(), 1);
         assert_eq!(emit(&r), text);

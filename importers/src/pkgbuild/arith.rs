@@ -3,11 +3,11 @@
 //! Assignments inside arithmetic and anything else with side effects are
 //! refused, so the caller records the value as unknown.
 
-use super::variables::{Value, Variables};
+use super::variables::{Unknown, Value, Variables};
 
 /// Why an arithmetic expression could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ArithError(pub String);
+pub(crate) struct ArithError(pub String, pub Option<Box<Unknown>>);
 
 const MAX_DEPTH: u32 = 64;
 
@@ -50,17 +50,17 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, ArithError> {
             out.push(Tok::Op(op));
             i += op.len();
         } else {
-            return Err(ArithError(format!(
-                "unexpected {:?} in arithmetic",
-                c as char
-            )));
+            return Err(ArithError(
+                format!("unexpected {:?} in arithmetic", c as char),
+                None,
+            ));
         }
     }
     Ok(out)
 }
 
 fn parse_number(s: &str) -> Result<i64, ArithError> {
-    let bad = || ArithError(format!("invalid number {s:?}"));
+    let bad = || ArithError(format!("invalid number {s:?}"), None);
     if let Some((base, digits)) = s.split_once('#') {
         let base: u32 = base.parse().map_err(|_| bad())?;
         if !(2..=36).contains(&base) {
@@ -97,7 +97,10 @@ pub(crate) fn eval(text: &str, vars: &Variables) -> Result<i64, ArithError> {
     };
     let v = p.ternary()?;
     if p.pos != p.toks.len() {
-        return Err(ArithError(format!("cannot evaluate arithmetic {text:?}")));
+        return Err(ArithError(
+            format!("cannot evaluate arithmetic {text:?}"),
+            None,
+        ));
     }
     Ok(v)
 }
@@ -113,14 +116,14 @@ impl Parser<'_> {
     fn ternary(&mut self) -> Result<i64, ArithError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ArithError("arithmetic nested too deeply".into()));
+            return Err(ArithError("arithmetic nested too deeply".into(), None));
         }
         let cond = self.binary(0)?;
         let out = if self.peek_op() == Some("?") {
             self.pos += 1;
             let a = self.ternary()?;
             if self.peek_op() != Some(":") {
-                return Err(ArithError("expected `:` in arithmetic".into()));
+                return Err(ArithError("expected `:` in arithmetic".into(), None));
             }
             self.pos += 1;
             let b = self.ternary()?;
@@ -154,7 +157,7 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<i64, ArithError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ArithError("arithmetic nested too deeply".into()));
+            return Err(ArithError("arithmetic nested too deeply".into(), None));
         }
         let tok = self.toks.get(self.pos).cloned();
         self.pos += 1;
@@ -168,21 +171,24 @@ impl Parser<'_> {
             Some(Tok::Op("(")) => {
                 let v = self.ternary()?;
                 if self.peek_op() != Some(")") {
-                    return Err(ArithError("expected `)` in arithmetic".into()));
+                    return Err(ArithError("expected `)` in arithmetic".into(), None));
                 }
                 self.pos += 1;
                 v
             }
             Some(Tok::Op(op)) => {
-                return Err(ArithError(format!("unsupported `{op}` in arithmetic")))
+                return Err(ArithError(
+                    format!("unsupported `{op}` in arithmetic"),
+                    None,
+                ))
             }
-            None => return Err(ArithError("arithmetic ends early".into())),
+            None => return Err(ArithError("arithmetic ends early".into(), None)),
         };
         if matches!(
             self.peek_op(),
             Some("++" | "--" | "+=" | "-=" | "*=" | "/=")
         ) {
-            return Err(ArithError("assignment inside arithmetic".into()));
+            return Err(ArithError("assignment inside arithmetic".into(), None));
         }
         self.depth -= 1;
         Ok(v)
@@ -191,7 +197,9 @@ impl Parser<'_> {
     fn variable(&self, name: &str) -> Result<i64, ArithError> {
         match self.vars.get(name) {
             None => Ok(0),
-            Some(Value::Unknown(u)) => Err(ArithError(u.message.clone())),
+            Some(Value::Unknown(u)) => {
+                Err(ArithError(u.message.clone(), Some(Box::new(u.clone()))))
+            }
             Some(v) => {
                 let s = v.scalar().unwrap_or_default();
                 let s = s.trim();
@@ -240,12 +248,12 @@ fn apply(op: &str, a: i64, b: i64) -> Result<i64, ArithError> {
         "+" => a.wrapping_add(b),
         "-" => a.wrapping_sub(b),
         "*" => a.wrapping_mul(b),
-        "/" | "%" if b == 0 => return Err(ArithError("division by zero".into())),
+        "/" | "%" if b == 0 => return Err(ArithError("division by zero".into(), None)),
         "/" => a.wrapping_div(b),
         "%" => a.wrapping_rem(b),
-        "**" if b < 0 => return Err(ArithError("negative exponent".into())),
+        "**" if b < 0 => return Err(ArithError("negative exponent".into(), None)),
         "**" => a.wrapping_pow(b.min(u32::MAX as i64) as u32),
-        _ => return Err(ArithError(format!("unsupported `{op}`"))),
+        _ => return Err(ArithError(format!("unsupported `{op}`"), None)),
     })
 }
 

@@ -8,8 +8,8 @@ use kiln_normalizer::{
     PackageFields, Recipe, Relation, Source, SplitPackage, WarningKind,
 };
 
-use super::interp::{line_of, Interpreter};
-use super::overrides::{self, LineAssignment};
+use super::interp::Interpreter;
+use super::overrides;
 use super::variables::{Unknown, Value, Variables};
 use super::{build_system, PkgbuildError, ARCH_ARRAYS};
 
@@ -212,6 +212,15 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         Some(Ok(s)) if !s.is_empty() => s,
         _ => names[0].clone(),
     };
+    for name in names.iter().chain(std::iter::once(&pkgbase)) {
+        if let Some(why) = invalid_name(name) {
+            return Err(PkgbuildError::Invalid {
+                file,
+                line: 0,
+                message: format!("package name {name:?} {why}, which makepkg refuses"),
+            });
+        }
+    }
     it.vars.set("pkgbase", Value::Scalar(pkgbase.clone()));
     for (name, sub) in [("srcdir", "src"), ("pkgdir", "pkg")] {
         it.vars.set(
@@ -302,20 +311,20 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
             .find(|(n, _)| *n == format!("package_{pkg}"))
             .or_else(|| it.functions.iter().rev().find(|(n, _)| n == "package"));
         let Some((_, def)) = func else { continue };
-        let lines: Vec<LineAssignment<'_>> = overrides::line_assignments(def.body, it.src);
+        let lines = &def.assignments;
         if lines.is_empty() {
             continue;
         }
         let target = Target::Package(i);
         for name in PKG_SCALARS {
-            match overrides::evaluate(name, false, &lines, &it.vars, pkg, it.src) {
+            match overrides::evaluate(name, false, lines, &it.vars, pkg) {
                 None => {}
                 Some(Ok(v)) => c.set_scalar(target, name, v.scalar().unwrap_or_default()),
                 Some(Err(u)) => c.unknown(name, &u),
             }
         }
         for name in PKG_ARRAYS {
-            match overrides::evaluate(name, true, &lines, &it.vars, pkg, it.src) {
+            match overrides::evaluate(name, true, lines, &it.vars, pkg) {
                 None => {}
                 Some(Ok(v)) => c.set_list(target, name, None, v.elements().unwrap_or_default()),
                 Some(Err(u)) => c.unknown(name, &u),
@@ -329,7 +338,7 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         for arch in arches.iter().filter(|a| *a != "any") {
             for base in ARCH_ARRAYS {
                 let name = format!("{base}_{arch}");
-                match overrides::evaluate(&name, true, &lines, &it.vars, pkg, it.src) {
+                match overrides::evaluate(&name, true, lines, &it.vars, pkg) {
                     None => {}
                     Some(Ok(v)) => {
                         c.set_list(target, base, Some(arch), v.elements().unwrap_or_default())
@@ -342,15 +351,10 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
 
     // Functions, kept as text.
     for (name, def) in &it.functions {
-        let body = &it.src[def.body.byte_range()];
-        let body = body
-            .strip_prefix('{')
-            .and_then(|b| b.strip_suffix('}'))
-            .unwrap_or(body);
         c.recipe.functions.push(BuildFunction {
             name: name.clone(),
-            body: body.to_owned(),
-            line: line_of(def.node),
+            body: def.body.clone(),
+            line: def.line,
         });
     }
     if let Some(f) = c.recipe.function("pkgver") {
@@ -374,6 +378,15 @@ pub(crate) fn recipe(mut it: Interpreter<'_>) -> Result<Recipe, PkgbuildError> {
         .and_then(build_system::infer)
         .map(str::to_owned);
     Ok(c.recipe)
+}
+
+/// Why makepkg's `lint_pkgname` refuses `name`, if it does.
+fn invalid_name(name: &str) -> Option<&'static str> {
+    if name.starts_with('-') || name.starts_with('.') {
+        return Some("starts with `-` or `.`");
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+_.@-".contains(c);
+    (!name.chars().all(allowed)).then_some("has characters other than letters, digits and `+_.@-`")
 }
 
 fn split_arch(name: &str) -> (&str, Option<&str>) {

@@ -268,10 +268,12 @@ pub(crate) fn eval_test_text(exp: &mut Expander<'_>, text: &str) -> Status {
         };
         return match arith::eval(&expr, exp.vars) {
             Ok(v) => Status::from_bool(v != 0),
-            Err(e) => Status::Unknown(exp.unknown(
-                WarningKind::UndecidableCondition,
-                format!("cannot evaluate arithmetic: {}", e.0),
-            )),
+            Err(e) => Status::Unknown(e.1.map(|u| *u).unwrap_or_else(|| {
+                exp.unknown(
+                    WarningKind::UndecidableCondition,
+                    format!("cannot evaluate arithmetic: {}", e.0),
+                )
+            })),
         };
     }
     let (inner, double) =

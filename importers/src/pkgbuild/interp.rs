@@ -10,6 +10,8 @@ use kiln_normalizer::{ImportWarning, WarningKind};
 use tree_sitter::Node;
 
 use super::condition::{eval_test_text, raw_words, Status, TestEval};
+use super::lex::{assignment_value, AssignedValue};
+use super::overrides::{self, LineAssignment};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
 use super::{arith, is_attribute};
@@ -17,13 +19,34 @@ use super::{arith, is_attribute};
 /// Most iterations of all `for` loops of one file.
 const MAX_ITERATIONS: usize = 10_000;
 
-/// A function definition found while walking.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FunctionDef<'t> {
-    /// The definition node.
-    pub node: Node<'t>,
-    /// Its body node.
-    pub body: Node<'t>,
+/// A function definition found while walking, kept as text (a function
+/// defined by `eval` outlives the text it came from).
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionDef {
+    /// The body between its braces.
+    pub body: String,
+    /// 1-based line of the definition.
+    pub line: u32,
+    /// The assignments `declare -f` prints at the start of a line.
+    pub assignments: Vec<LineAssignment>,
+    /// How deep in `eval` it was defined (0 at the top level).
+    pub from_eval_depth: usize,
+}
+
+impl FunctionDef {
+    fn new(body: Node<'_>, line: u32, src: &str, from_eval_depth: usize) -> Self {
+        let text = &src[body.byte_range()];
+        let text = text
+            .strip_prefix('{')
+            .and_then(|b| b.strip_suffix('}'))
+            .unwrap_or(text);
+        Self {
+            body: text.to_owned(),
+            line,
+            assignments: overrides::line_assignments(body, src),
+            from_eval_depth,
+        }
+    }
 }
 
 /// Walks statements and keeps the resulting variables.
@@ -32,11 +55,18 @@ pub(crate) struct Interpreter<'t> {
     pub file: &'t str,
     pub vars: Variables,
     pub warnings: Vec<ImportWarning>,
-    pub functions: Vec<(String, FunctionDef<'t>)>,
+    pub functions: Vec<(String, FunctionDef)>,
     /// Names made local by `local`/`declare` (makepkg sources the PKGBUILD
     /// inside a function, so they vanish once it is read).
     pub locals: HashSet<String>,
-    iterations: usize,
+    /// `for` loop turns taken so far.
+    pub iterations: usize,
+    /// How deep in `eval` this walk is.
+    pub eval_depth: usize,
+    /// Bytes of text all `eval`s made so far.
+    pub eval_bytes: usize,
+    /// `eval`s and function calls walked so far.
+    pub calls: usize,
 }
 
 pub(crate) fn line_of(node: Node<'_>) -> u32 {
@@ -54,6 +84,9 @@ impl<'t> Interpreter<'t> {
             functions: Vec::new(),
             locals: HashSet::new(),
             iterations: 0,
+            eval_depth: 0,
+            eval_bytes: 0,
+            calls: 0,
         }
     }
 
@@ -91,6 +124,11 @@ impl<'t> Interpreter<'t> {
                 self.assign(node);
                 Status::True
             }
+            // `(( expr ))` parses as a compound statement opening with `((`.
+            "compound_statement" if node.child(0).is_some_and(|c| c.kind() == "((") => {
+                let mut e = Expander::new(&self.vars, line_of(node));
+                eval_test_text(&mut e, self.text(node))
+            }
             "variable_assignments" | "compound_statement" | "do_group" => self.block(node),
             "declaration_command" => self.declaration(node),
             "unset_command" => {
@@ -111,7 +149,8 @@ impl<'t> Interpreter<'t> {
                 ) {
                     let name = self.text(name).to_owned();
                     self.functions.retain(|(n, _)| *n != name);
-                    self.functions.push((name, FunctionDef { node, body }));
+                    let def = FunctionDef::new(body, line_of(node), self.src, self.eval_depth);
+                    self.functions.push((name, def));
                 }
                 Status::True
             }
@@ -200,7 +239,7 @@ impl<'t> Interpreter<'t> {
         } else {
             (self.text(name_node), None)
         };
-        let value = node.child_by_field_name("value");
+        let (value, _) = assignment_value(node, self.src);
         let mut exp = Expander::new(&self.vars, line);
         let result: Result<Value, Unknown> = (|| {
             let index = match index {
@@ -214,13 +253,10 @@ impl<'t> Interpreter<'t> {
             };
             let old = self.vars.get(name).cloned();
             match value {
-                Some(v) if v.kind() == "array" => {
+                AssignedValue::Array(words) => {
                     let mut items = Vec::new();
-                    let mut c = v.walk();
-                    for el in v.named_children(&mut c) {
-                        if el.kind() != "comment" {
-                            items.extend(exp.words(self.text(el))?);
-                        }
+                    for w in words {
+                        items.extend(exp.words(w)?);
                     }
                     if append {
                         let mut base = match old {
@@ -232,8 +268,7 @@ impl<'t> Interpreter<'t> {
                     }
                     Ok(Value::Array(items))
                 }
-                _ => {
-                    let text = value.map_or("", |v| self.text(v));
+                AssignedValue::Scalar(text) => {
                     let s = exp.scalar(text)?;
                     match (index, old) {
                         (Some(i), old) => {
@@ -506,8 +541,33 @@ impl<'t> Interpreter<'t> {
         status
     }
 
+    /// The assignments of `node` when it is only assignments that
+    /// tree-sitter misread as a command (`a=$x-$y.z` gives a command named
+    /// `y.z`): every other child lies inside the assignments' real extent.
+    fn split_assignments(&self, node: Node<'t>) -> Option<Vec<Node<'t>>> {
+        let mut c = node.walk();
+        let children: Vec<Node<'t>> = node.named_children(&mut c).collect();
+        let assignments: Vec<Node<'t>> = children
+            .iter()
+            .copied()
+            .take_while(|ch| ch.kind() == "variable_assignment")
+            .collect();
+        let last = *assignments.last()?;
+        let (_, end) = assignment_value(last, self.src);
+        children[assignments.len()..]
+            .iter()
+            .all(|ch| ch.end_byte() <= end)
+            .then_some(assignments)
+    }
+
     fn command(&mut self, node: Node<'t>) -> Status {
         let line = line_of(node);
+        if let Some(assignments) = self.split_assignments(node) {
+            for a in assignments {
+                self.assign(a);
+            }
+            return Status::True;
+        }
         let Some(name_node) = node.child_by_field_name("name") else {
             return Status::True;
         };
@@ -518,7 +578,20 @@ impl<'t> Interpreter<'t> {
             .map(|a| self.text(a))
             .collect();
         match name {
-            "true" | ":" => Status::True,
+            "true" | ":" => {
+                // `: "${v:=default}"` assigns by expanding its arguments.
+                let mut e = Expander::new(&self.vars, line);
+                for a in &args {
+                    if a.contains(":=") || a.contains("=") {
+                        let _ = e.words(a);
+                    }
+                }
+                let assigned = std::mem::take(&mut e.assigned);
+                for (n, v) in assigned {
+                    self.vars.set(&n, Value::Scalar(v));
+                }
+                Status::True
+            }
             "false" => Status::False,
             "test" | "[" => {
                 let mut words = args.clone();
@@ -534,7 +607,8 @@ impl<'t> Interpreter<'t> {
                 }
                 .run()
             }
-            "source" | "." | "eval" => {
+            "eval" => self.eval(&args, line),
+            "source" | "." => {
                 let u = Unknown::new(
                     WarningKind::SourceOrEval,
                     line,
@@ -580,15 +654,7 @@ impl<'t> Interpreter<'t> {
                 self.warn(&u, None);
                 Status::Unknown(u)
             }
-            _ if self.functions.iter().any(|(n, _)| n == name) => {
-                let u = Unknown::new(
-                    WarningKind::UnsupportedSyntax,
-                    line,
-                    format!("call of function `{name}` at the top level is not evaluated"),
-                );
-                self.warn(&u, None);
-                Status::Unknown(u)
-            }
+            _ if self.functions.iter().any(|(n, _)| n == name) => self.call(name, line),
             _ => Status::Unknown(Unknown::new(
                 WarningKind::UndecidableCondition,
                 line,

@@ -14,15 +14,20 @@ use std::path::Path;
 use kiln_normalizer::Recipe;
 
 mod arith;
+mod balance;
 mod brace;
 mod build_system;
 mod collect;
 mod condition;
+mod eval;
 mod interp;
+mod lex;
 mod overrides;
 mod param;
 mod pattern;
 mod syntax;
+#[cfg(test)]
+mod tests;
 mod variables;
 mod word;
 
@@ -86,6 +91,18 @@ pub enum PkgbuildError {
         /// The limit.
         limit: usize,
     },
+    /// The file ends inside a quote, an expansion or an array.
+    #[error(
+        "reading PKGBUILD at {file}: line {line}: unterminated {what} (the file ends inside it)"
+    )]
+    Unterminated {
+        /// The file.
+        file: String,
+        /// Line where the construct opens.
+        line: u32,
+        /// What is left open.
+        what: String,
+    },
     /// The parser produced no tree.
     #[error("reading PKGBUILD at {file}: the shell parser gave up")]
     Parse {
@@ -124,6 +141,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Recipe, PkgbuildError> {
             line: line_at(text.as_bytes(), pos),
         });
     }
+    balance::check(text, file)?;
     let tree = syntax::parse(text, file)?;
     let syntax_warnings = syntax::check(&tree, text, file)?;
     let mut it = interp::Interpreter::new(text, file, collect::initial_variables());

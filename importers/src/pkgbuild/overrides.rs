@@ -10,37 +10,48 @@
 use kiln_normalizer::WarningKind;
 use tree_sitter::Node;
 
+use super::lex::{assignment_value, AssignedValue};
 use super::variables::{Unknown, Value, Variables};
 use super::word::Expander;
 
+/// The raw right side of an assignment, owned (functions outlive the text
+/// of an `eval` that defined them).
+#[derive(Debug, Clone)]
+pub(crate) enum RawValue {
+    /// `name=(w1 w2 ...)`.
+    Array(Vec<String>),
+    /// `name=word`.
+    Scalar(String),
+}
+
 /// One assignment that `declare -f` prints at the start of a line.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LineAssignment<'t> {
+#[derive(Debug, Clone)]
+pub(crate) struct LineAssignment {
     /// The variable name.
-    pub name: &'t str,
+    pub name: String,
     /// `+=` rather than `=`.
     pub append: bool,
-    /// The value node (`None` for `name=`).
-    pub value: Option<Node<'t>>,
+    /// The raw value.
+    pub value: RawValue,
     /// 1-based line.
     pub line: u32,
 }
 
-impl LineAssignment<'_> {
+impl LineAssignment {
     /// Whether the value is written as an array `( ... )`.
     pub fn is_array(&self) -> bool {
-        self.value.is_some_and(|v| v.kind() == "array")
+        matches!(self.value, RawValue::Array(_))
     }
 }
 
 /// Collects the line-start assignments of a function body, in text order.
-pub(crate) fn line_assignments<'t>(body: Node<'t>, src: &'t str) -> Vec<LineAssignment<'t>> {
+pub(crate) fn line_assignments(body: Node<'_>, src: &str) -> Vec<LineAssignment> {
     let mut out = Vec::new();
     collect(body, src, &mut out, 0);
     out
 }
 
-fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, depth: usize) {
+fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment>, depth: usize) {
     if depth > super::MAX_NESTING {
         return;
     }
@@ -58,6 +69,23 @@ fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, 
             "variable_assignments" if seen_then => {
                 if let Some(a) = ch.named_child(0).and_then(|n| assignment(n, src)) {
                     out.push(a);
+                }
+            }
+            // `a=$x-$y.z` misread as a command named `y.z` (see `lex`).
+            "command" if seen_then => {
+                let first = ch
+                    .named_child(0)
+                    .filter(|n| n.kind() == "variable_assignment");
+                if let Some((a, first)) = first.and_then(|n| Some((assignment(n, src)?, n))) {
+                    let mut c = ch.walk();
+                    let (_, end) = assignment_value(first, src);
+                    let rest_inside = ch
+                        .named_children(&mut c)
+                        .skip(1)
+                        .all(|n| n.end_byte() <= end);
+                    if rest_inside {
+                        out.push(a);
+                    }
                 }
             }
             "redirected_statement" if seen_then => {
@@ -95,7 +123,7 @@ fn collect<'t>(node: Node<'t>, src: &'t str, out: &mut Vec<LineAssignment<'t>>, 
     }
 }
 
-fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
+fn assignment(node: Node<'_>, src: &str) -> Option<LineAssignment> {
     let name = node.child_by_field_name("name")?;
     if name.kind() != "variable_name" {
         return None;
@@ -103,9 +131,12 @@ fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
     let mut c = node.walk();
     let append = node.children(&mut c).any(|ch| ch.kind() == "+=");
     Some(LineAssignment {
-        name: &src[name.byte_range()],
+        name: src[name.byte_range()].to_owned(),
         append,
-        value: node.child_by_field_name("value"),
+        value: match assignment_value(node, src).0 {
+            AssignedValue::Array(w) => RawValue::Array(w.into_iter().map(str::to_owned).collect()),
+            AssignedValue::Scalar(t) => RawValue::Scalar(t.to_owned()),
+        },
         line: u32::try_from(node.start_position().row + 1).unwrap_or(u32::MAX),
     })
 }
@@ -115,12 +146,11 @@ fn assignment<'t>(node: Node<'t>, src: &'t str) -> Option<LineAssignment<'t>> {
 pub(crate) fn evaluate(
     attr: &str,
     is_array: bool,
-    lines: &[LineAssignment<'_>],
+    lines: &[LineAssignment],
     globals: &Variables,
     pkg: &str,
-    src: &str,
 ) -> Option<Result<Value, Unknown>> {
-    let matching: Vec<&LineAssignment<'_>> = lines
+    let matching: Vec<&LineAssignment> = lines
         .iter()
         .filter(|l| l.name == attr && l.is_array() == is_array)
         .collect();
@@ -144,12 +174,9 @@ pub(crate) fn evaluate(
         let r: Result<Value, Unknown> = (|| {
             if is_array {
                 let mut items = Vec::new();
-                if let Some(v) = l.value {
-                    let mut c = v.walk();
-                    for el in v.named_children(&mut c) {
-                        if el.kind() != "comment" {
-                            items.extend(exp.words(&src[el.byte_range()])?);
-                        }
+                if let RawValue::Array(words) = &l.value {
+                    for w in words {
+                        items.extend(exp.words(w)?);
                     }
                 }
                 if l.append {
@@ -159,7 +186,10 @@ pub(crate) fn evaluate(
                 }
                 Ok(Value::Array(items))
             } else {
-                let text = l.value.map_or("", |v| &src[v.byte_range()]);
+                let text = match &l.value {
+                    RawValue::Scalar(t) => t.as_str(),
+                    RawValue::Array(_) => "",
+                };
                 if text.contains('\n') {
                     return Err(exp.unknown(
                         WarningKind::UnsupportedSyntax,

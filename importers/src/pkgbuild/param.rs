@@ -175,6 +175,14 @@ impl Expander<'_> {
         const DEFAULTS: [&str; 8] = [":-", ":=", ":+", ":?", "-", "=", "+", "?"];
         if let Some(op) = DEFAULTS.iter().find(|op| rest.starts_with(**op)) {
             let word = &rest[op.len()..];
+            // Inside double quotes, `"${v:-"a b"}"`: the inner quotes quote.
+            let unquoted;
+            let word = if in_dquote && word.contains('"') {
+                unquoted = strip_inner_dquotes(word);
+                unquoted.as_str()
+            } else {
+                word
+            };
             let missing = if op.starts_with(':') {
                 sel.is_null()
             } else {
@@ -243,8 +251,11 @@ impl Expander<'_> {
         }
     }
 
-    fn compile(&mut self, text: &str, in_dquote: bool, inner: &str) -> Result<Pattern, Unknown> {
-        let p = self.pattern(text, in_dquote)?;
+    /// Compiles the pattern operand of `#`, `%`, `/`, `^`, `,`. Bash reads it
+    /// as a pattern even inside double quotes (`"${v%%.*}"` cuts at the first
+    /// dot), so the enclosing quotes do not apply.
+    fn compile(&mut self, text: &str, _in_dquote: bool, inner: &str) -> Result<Pattern, Unknown> {
+        let p = self.pattern(text, false)?;
         Pattern::new(&p).map_err(|_| self.unsupported(inner))
     }
 
@@ -334,6 +345,37 @@ fn split_replacement(word: &str) -> (&str, Option<&str>) {
         i += 1;
     }
     (word, None)
+}
+
+/// Removes the `"` that open and close quotes in `word` (the operand of a
+/// parameter expansion inside double quotes), leaving escaped ones and those
+/// inside nested expansions.
+fn strip_inner_dquotes(word: &str) -> String {
+    let b = word.as_bytes();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'$' if matches!(b.get(i + 1), Some(b'{') | Some(b'(')) => {
+                let (l, r) = if b[i + 1] == b'{' {
+                    (b'{', b'}')
+                } else {
+                    (b'(', b')')
+                };
+                i = super::word::find_close(word, i + 1, l, r).map_or(b.len(), |e| e + 1);
+            }
+            b'"' => {
+                out.push_str(&word[copied..i]);
+                i += 1;
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&word[copied.min(word.len())..]);
+    out
 }
 
 fn change_case(s: &str, pat: Option<&Pattern>, upper: bool, all: bool) -> String {

@@ -10,19 +10,33 @@ use super::{PkgbuildError, MAX_NESTING};
 /// At most this many syntax warnings per file.
 const MAX_SYNTAX_WARNINGS: usize = 20;
 
+thread_local! {
+    /// One parser per thread, reused: its stacks stay allocated between files.
+    static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parses `text` into a syntax tree.
 pub(crate) fn parse(text: &str, file: &str) -> Result<Tree, PkgbuildError> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .map_err(|_| PkgbuildError::Parse {
-            file: file.to_owned(),
-        })?;
-    parser
-        .parse(text, None)
-        .ok_or_else(|| PkgbuildError::Parse {
-            file: file.to_owned(),
-        })
+    let failed = || PkgbuildError::Parse {
+        file: file.to_owned(),
+    };
+    PARSER.with(|cell| {
+        let mut slot = cell.try_borrow_mut().map_err(|_| failed())?;
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_bash::LANGUAGE.into())
+                .map_err(|_| failed())?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut().ok_or_else(failed)?;
+        let tree = parser.parse(text, None);
+        if tree.is_none() {
+            // A parser that gave up may hold state; start afresh next time.
+            *slot = None;
+        }
+        tree.ok_or_else(failed)
+    })
 }
 
 /// Walks the tree iteratively: fails when nesting passes [`MAX_NESTING`],
@@ -64,7 +78,8 @@ pub(crate) fn check(
                 message,
             });
         }
-        if !broken && cursor.goto_first_child() {
+        // Broken parts are descended too: their depth counts against the limit.
+        if cursor.goto_first_child() {
             depth += 1;
             continue;
         }

@@ -6,6 +6,7 @@
 
 use kiln_normalizer::WarningKind;
 
+use super::interp::FunctionDef;
 use super::variables::{Unknown, Variables};
 use super::{arith, brace};
 
@@ -115,6 +116,8 @@ pub(crate) struct Expander<'a> {
     pub line: u32,
     /// Assignments made by `${v:=x}`, for the caller to apply.
     pub assigned: Vec<(String, String)>,
+    /// Functions defined so far, for `$(declare -f NAME)`.
+    pub functions: &'a [(String, FunctionDef)],
     depth: u32,
 }
 
@@ -125,6 +128,7 @@ impl<'a> Expander<'a> {
             vars,
             line,
             assigned: Vec::new(),
+            functions: &[],
             depth: 0,
         }
     }
@@ -307,18 +311,23 @@ impl<'a> Expander<'a> {
                 })?;
                 let expr = self.scalar_in(inner, true)?;
                 let v = arith::eval(&expr, self.vars).map_err(|e| {
-                    self.unknown(
-                        WarningKind::UnsupportedSyntax,
-                        format!("cannot evaluate arithmetic: {}", e.0),
-                    )
+                    e.1.map(|u| *u).unwrap_or_else(|| {
+                        self.unknown(
+                            WarningKind::UnsupportedSyntax,
+                            format!("cannot evaluate arithmetic: {}", e.0),
+                        )
+                    })
                 })?;
                 out.unquoted_or_quoted(&v.to_string(), in_dquote);
                 Ok(end + 1)
             }
-            Some(b'(') => Err(self.unknown(
-                WarningKind::CommandSubstitution,
-                "command substitution `$(...)`",
-            )),
+            Some(b'(') => {
+                let end = find_close(text, 1, b'(', b')')
+                    .ok_or_else(|| self.unknown(WarningKind::SyntaxError, "unterminated `$(`"))?;
+                let printed = self.declare_f(&text[2..end])?;
+                out.unquoted_or_quoted(printed.trim_end_matches('\n'), in_dquote);
+                Ok(end + 1)
+            }
             Some(b'{') => {
                 let end = find_close(text, 1, b'{', b'}')
                     .ok_or_else(|| self.unknown(WarningKind::SyntaxError, "unterminated `${`"))?;
@@ -348,6 +357,31 @@ impl<'a> Expander<'a> {
                 out.literal("$", in_dquote);
                 Ok(1)
             }
+        }
+    }
+
+    /// The output of the command substitution `$(inner)` when it is
+    /// `declare -f NAME` (or `typeset -f`) of a function known here: the
+    /// function's text, as pure as a variable. Any other command needs
+    /// execution.
+    fn declare_f(&mut self, inner: &str) -> Result<String, Unknown> {
+        let words = super::condition::raw_words(inner);
+        let needs_execution = || {
+            self.unknown(
+                WarningKind::CommandSubstitution,
+                "command substitution `$(...)`",
+            )
+        };
+        let [cmd, "-f", name] = words.as_slice() else {
+            return Err(needs_execution());
+        };
+        if !matches!(*cmd, "declare" | "typeset") {
+            return Err(needs_execution());
+        }
+        let name = self.scalar(name)?;
+        match self.functions.iter().rev().find(|(n, _)| *n == name) {
+            Some((n, def)) => Ok(format!("{n} () \n{{{}}}", def.body)),
+            None => Ok(String::new()),
         }
     }
 
