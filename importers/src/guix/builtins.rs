@@ -27,6 +27,8 @@ pub enum Builtin {
     Str(&'static str),
     /// `#f`.
     False,
+    /// `%supported-systems`.
+    SupportedSystems,
 }
 
 impl Builtin {
@@ -42,9 +44,25 @@ impl Builtin {
             })),
             Builtin::Str(s) => Value::str(s),
             Builtin::False => Value::Bool(false),
+            Builtin::SupportedSystems => {
+                Value::list(SUPPORTED_SYSTEMS.iter().map(|s| Value::str(s)).collect())
+            }
         }
     }
 }
+
+/// Guix's `%supported-systems` at the corpus's commit.
+const SUPPORTED_SYSTEMS: &[&str] = &[
+    "x86_64-linux",
+    "mips64el-linux",
+    "i686-linux",
+    "armhf-linux",
+    "aarch64-linux",
+    "powerpc-linux",
+    "powerpc64le-linux",
+    "riscv64-linux",
+    "i586-gnu",
+];
 
 fn fail<'a>(message: impl Into<String>) -> EvalResult<'a> {
     Err(EvalError {
@@ -353,6 +371,15 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             }
             Ok(Value::str(&out))
         },
+        "string-pad" => |_, a, _, _| {
+            arity(&a, 2, "string-pad")?;
+            let s = want_str(&a[0], "string-pad")?;
+            let n = want_int(&a[1], "string-pad")?.max(0) as usize;
+            let pad = match a.get(2) { Some(Value::Char(c)) => *c, _ => ' ' };
+            let chars: Vec<char> = s.chars().collect();
+            let out: String = if chars.len() >= n { chars[chars.len() - n..].iter().collect() } else { std::iter::repeat_n(pad, n - chars.len()).chain(chars).collect() };
+            Ok(Value::str(&out))
+        },
         "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
         "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },
         "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; Ok(a[0].clone()) },
@@ -516,6 +543,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
     t.push(("%host-type", Builtin::Str("x86_64-unknown-linux-gnu")));
     t.push(("%default-system", Builtin::Str("x86_64-linux")));
     t.push(("%patch-path", Builtin::False));
+    t.push(("%supported-systems", Builtin::SupportedSystems));
     t.into_iter().map(|(n, b)| (Symbol::intern(n), b)).collect()
 }
 

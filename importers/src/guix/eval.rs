@@ -715,7 +715,6 @@ impl<'a> Interp<'a> {
             params,
             body: &l.items[2..],
             env: env.clone(),
-            line: l.line,
         };
         Ok((name, Value::Procedure(Rc::new(Procedure::Closure(closure)))))
     }
@@ -996,7 +995,6 @@ impl<'a> Interp<'a> {
                         },
                         body: &items[3..],
                         env: frame.clone(),
-                        line,
                     };
                     let proc = Value::Procedure(Rc::new(Procedure::Closure(closure)));
                     frame.vars.borrow_mut().push((*name, proc.clone()));
@@ -1037,7 +1035,6 @@ impl<'a> Interp<'a> {
                     params,
                     body: &items[2..],
                     env: env.clone(),
-                    line,
                 }))))
             }
             Special::Define => Err(self.err(module, line, "'define' in expression context")),
@@ -1099,22 +1096,8 @@ impl<'a> Interp<'a> {
                     return Err(self.err(module, line, "malformed module reference"));
                 };
                 let name = name.unwrap_or_default();
-                let Some(target) = self.modules.iter().position(|m| m.name == name) else {
-                    return Err(self.err(
-                        module,
-                        line,
-                        format!("module ({name}) is not in the tree"),
-                    ));
-                };
-                match self.modules[target].index.get(&var) {
-                    Some(&i) => self.force_binding(target, i),
-                    None => match self.builtins.get(&var) {
-                        Some(b) => Ok(b.value()),
-                        None => {
-                            Err(self.err(module, line, format!("({name}) has no variable '{var}'")))
-                        }
-                    },
-                }
+                self.module_variable(&name, var)
+                    .map_err(|e| self.at(e, env, line))
             }
             Special::SetBang => Err(self.err(module, line, "'set!' needs real evaluation")),
         }
@@ -1145,6 +1128,11 @@ impl<'a> Interp<'a> {
         let Some(target) = self.modules.iter().position(|m| m.name == name) else {
             return Err(self.err(0, 0, format!("module ({name}) is not in the tree")));
         };
+        if self.modules[target].core {
+            if let Some(b) = self.builtins.get(&var) {
+                return Ok(b.value());
+            }
+        }
         match self.modules[target].index.get(&var) {
             Some(&i) => self.force_binding(target, i),
             None => match self.builtins.get(&var) {

@@ -174,22 +174,24 @@ const EVAL_STACK: usize = 512 * 1024 * 1024;
 /// top-level variable. A file that does not read is reported and left out;
 /// a binding that does not evaluate is reported and the rest goes on.
 pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
-    let parsed: Vec<Result<Vec<reader::Syntax>, GuixError>> = files
+    type Parsed = (Vec<reader::Syntax>, Vec<GuixError>);
+    let parsed: Vec<Parsed> = files
         .par_iter()
-        .map(|f| {
-            reader::read_forms(&f.text, &f.path)
-                .and_then(|forms| macros::expand_module(forms, &f.path))
+        .map(|f| match reader::read_forms(&f.text, &f.path) {
+            Ok(forms) => {
+                let mut errors = Vec::new();
+                let forms = macros::expand_module(forms, &f.path, &mut errors);
+                (forms, errors)
+            }
+            Err(e) => (Vec::new(), vec![e]),
         })
         .collect();
     let mut errors = Vec::new();
     let forms: Vec<Vec<reader::Syntax>> = parsed
         .into_iter()
-        .map(|r| match r {
-            Ok(forms) => forms,
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
-            }
+        .map(|(forms, mut errs)| {
+            errors.append(&mut errs);
+            forms
         })
         .collect();
     let files = &files;

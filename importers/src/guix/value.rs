@@ -121,8 +121,6 @@ pub struct Closure<'a> {
     pub body: &'a [Syntax],
     /// The environment of definition.
     pub env: Env<'a>,
-    /// Line of the definition.
-    pub line: u32,
 }
 
 /// Parameters of a `lambda` or `lambda*`.
@@ -461,7 +459,17 @@ pub fn equal<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
         }
         (Value::Pair(x), Value::Pair(y)) => equal(&x.0, &y.0) && equal(&x.1, &y.1),
         (Value::Package(x), Value::Package(y)) => Rc::ptr_eq(x, y),
-        (Value::Record(x), Value::Record(y)) => Rc::ptr_eq(x, y),
+        (Value::Record(x), Value::Record(y)) => {
+            // Built-in fetch methods are made afresh on each reference.
+            Rc::ptr_eq(x, y)
+                || (x.kind == y.kind
+                    && x.kind.as_str() == "fetch-method"
+                    && x.fields.len() == y.fields.len()
+                    && x.fields
+                        .iter()
+                        .zip(&y.fields)
+                        .all(|(a, b)| equal(&a.1, &b.1)))
+        }
         (Value::Procedure(x), Value::Procedure(y)) => Rc::ptr_eq(x, y),
         (Value::Code(x), Value::Code(y)) => std::ptr::eq(*x, *y),
         _ => false,
