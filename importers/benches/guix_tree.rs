@@ -19,7 +19,10 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/guix");
     if !root.is_dir() {
-        println!("guix_tree: corpus not found at {}, skipping", root.display());
+        println!(
+            "guix_tree: corpus not found at {}, skipping",
+            root.display()
+        );
         return;
     }
     let start = Instant::now();

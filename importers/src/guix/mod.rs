@@ -295,3 +295,6 @@ fn evaluate_forms(
     }
     (packages, errors)
 }
+
+#[cfg(test)]
+mod tests;
