@@ -151,7 +151,7 @@ fn guix_corpus_agrees_with_guix_evaluation() {
     let record_share = exact as f64 / records.max(1) as f64;
     let field_share = fields_ok as f64 / fields.max(1) as f64;
     let mut worst: Vec<_> = worst.into_iter().collect();
-    worst.sort_by(|a, b| b.1.cmp(&a.1));
+    worst.sort_by_key(|w| std::cmp::Reverse(w.1));
     println!(
         "guix conformance: records agree exactly {exact}/{records} ({:.2}%), fields {fields_ok}/{fields} ({:.2}%); most disagreeing: {worst:?}",
         100.0 * record_share,

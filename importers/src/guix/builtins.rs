@@ -322,8 +322,8 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "assoc" => |_, a, _, _| { arity(&a, 2, "assoc")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
         "assq" => |_, a, _, _| { arity(&a, 2, "assq")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
         "assv" => |_, a, _, _| { arity(&a, 2, "assv")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
-        "assoc-ref" => |_, a, _, _| { arity(&a, 2, "assoc-ref")?; Ok(assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e)))?) },
-        "assq-ref" => |_, a, _, _| { arity(&a, 2, "assq-ref")?; Ok(assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e)))?) },
+        "assoc-ref" => |_, a, _, _| { arity(&a, 2, "assoc-ref")?; assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e))) },
+        "assq-ref" => |_, a, _, _| { arity(&a, 2, "assq-ref")?; assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e))) },
         "alist-delete" => |_, a, _, _| {
             arity(&a, 2, "alist-delete")?;
             let l = want_list(&a[1], "alist-delete")?;

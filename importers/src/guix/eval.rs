@@ -96,6 +96,9 @@ pub enum Resolved {
     Unbound,
 }
 
+/// Package name -> (module, binding) of the `package` forms stating it.
+type NameIndex = HashMap<String, Vec<(usize, usize)>>;
+
 /// Special forms, recognised by the head symbol of a list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Special {
@@ -146,7 +149,7 @@ pub struct Interp<'a> {
     /// Symbols used by the evaluator.
     pub sym: Syms,
     /// Package name -> bindings whose `package` form states it.
-    name_index: RefCell<Option<HashMap<String, Vec<(usize, usize)>>>>,
+    name_index: RefCell<Option<NameIndex>>,
 }
 
 /// Frequently compared symbols.
