@@ -15,8 +15,8 @@ use super::builtins::{self, Builtin};
 use super::reader::{List, Syntax};
 use super::symbol::Symbol;
 use super::value::{
-    equal, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, Package, Params, Procedure,
-    Promise, Record, Slot, Thunk, Value,
+    equal, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, MemoKey, Package, Params,
+    Procedure, Promise, Record, Slot, Thunk, Value,
 };
 
 /// Deepest evaluation accepted (nested calls and forms).
@@ -133,6 +133,7 @@ enum Special {
     ModuleRef,
     MatchLambda,
     Cut,
+    MLambda,
 }
 
 /// The interpreter over a set of modules.
@@ -201,8 +202,8 @@ impl<'a> Interp<'a> {
             ("letrec*", Special::Letrec),
             ("lambda", Special::Lambda),
             ("lambda*", Special::Lambda),
-            ("mlambda", Special::Lambda),
-            ("mlambdaq", Special::Lambda),
+            ("mlambda", Special::MLambda),
+            ("mlambdaq", Special::MLambda),
             ("@@", Special::ModuleRef),
             ("match-lambda", Special::MatchLambda),
             ("cut", Special::Cut),
@@ -484,6 +485,15 @@ impl<'a> Interp<'a> {
             }),
             Procedure::Closure(c) => self.call_closure(c, args, line),
             Procedure::Const(v) => Ok(v.clone()),
+            Procedure::Memo(inner, cache) => {
+                let key: Vec<MemoKey> = args.iter().map(MemoKey::of).collect();
+                if let Some((_, v)) = cache.borrow().get(&key) {
+                    return Ok(v.clone());
+                }
+                let v = self.apply(&Value::Procedure(inner.clone()), args.clone(), module, line)?;
+                cache.borrow_mut().insert(key, (args, v.clone()));
+                Ok(v)
+            }
             Procedure::Compose(fs) => {
                 let mut args = args;
                 for f in fs.iter().rev() {
@@ -561,8 +571,8 @@ impl<'a> Interp<'a> {
         let Value::Package(p) = &arg else {
             return Ok(arg);
         };
-        let key = Rc::as_ptr(p) as usize;
-        if let Some((_, v)) = m.memo.borrow().iter().find(|(k, _)| *k == key) {
+        let key = Rc::as_ptr(p) as *const u8 as usize;
+        if let Some((_, v)) = m.memo.borrow().get(&key) {
             return Ok(v.clone());
         }
         let cut = match &m.cut {
@@ -590,7 +600,9 @@ impl<'a> Interp<'a> {
             pkg.hidden = q.hidden;
             Value::Package(Rc::new(pkg))
         };
-        m.memo.borrow_mut().push((key, result.clone()));
+        m.memo
+            .borrow_mut()
+            .insert(key, (arg.clone(), result.clone()));
         Ok(result)
     }
 
@@ -1025,6 +1037,16 @@ impl<'a> Interp<'a> {
                     frame.vars.borrow_mut().push((n, v));
                 }
                 self.eval_body(&items[2..], &frame)
+            }
+            Special::MLambda => {
+                let inner = self.eval_special(Special::Lambda, head, list, env)?;
+                let Value::Procedure(p) = inner else {
+                    return Err(self.err(module, line, "malformed mlambda"));
+                };
+                Ok(Value::Procedure(Rc::new(Procedure::Memo(
+                    p,
+                    RefCell::default(),
+                ))))
             }
             Special::Lambda => {
                 let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {

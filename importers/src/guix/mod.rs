@@ -173,7 +173,7 @@ const EVAL_STACK: usize = 512 * 1024 * 1024;
 /// of the package modules; one [`GuixPackage`] per package object bound to a
 /// top-level variable. A file that does not read is reported and left out;
 /// a binding that does not evaluate is reported and the rest goes on.
-pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
+pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
     type Parsed = (Vec<reader::Syntax>, Vec<GuixError>);
     let parsed: Vec<Parsed> = files
         .par_iter()
@@ -194,6 +194,10 @@ pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
             forms
         })
         .collect();
+    // The syntax trees own everything evaluation needs; the texts can go.
+    for f in &mut files {
+        f.text = String::new();
+    }
     let files = &files;
     let forms = &forms;
     let result = std::thread::scope(|scope| {

@@ -84,11 +84,44 @@ pub enum Procedure<'a> {
     Compose(Vec<Value<'a>>),
     /// `(negate f)`.
     Negate(Value<'a>),
+    /// `(mlambda ...)` / `(mlambdaq ...)`: a procedure whose results are
+    /// memoised by argument.
+    /// The arguments are kept with the result so that their addresses stay
+    /// theirs.
+    Memo(Rc<Procedure<'a>>, RefCell<MemoTable<'a>>),
     /// `(match-lambda clause ...)`.
     MatchLambda(&'a [Syntax], Env<'a>),
     /// `(cut f <> x)` / `cute`: arguments, `None` for each slot; `true` when
     /// the last is `<...>`.
     Cut(Vec<Option<Value<'a>>>, bool),
+}
+
+/// Memoised results: key -> (arguments, result).
+pub type MemoTable<'a> = std::collections::HashMap<Vec<MemoKey>, (Vec<Value<'a>>, Value<'a>)>;
+
+/// An argument as a memoisation key: objects by identity, data by value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum MemoKey {
+    /// A package, record or procedure, by address.
+    Object(usize),
+    /// Anything else, by its printed form.
+    Datum(String),
+}
+
+impl MemoKey {
+    /// The key of `v`.
+    pub fn of(v: &Value<'_>) -> MemoKey {
+        match v {
+            Value::Package(p) => MemoKey::Object(Rc::as_ptr(p) as *const u8 as usize),
+            Value::Record(r) => MemoKey::Object(Rc::as_ptr(r) as *const u8 as usize),
+            Value::Procedure(p) => MemoKey::Object(Rc::as_ptr(p) as *const u8 as usize),
+            other => {
+                let mut s = String::new();
+                write_value(&mut s, other);
+                MemoKey::Datum(s)
+            }
+        }
+    }
 }
 
 /// `(package-mapping proc cut?)`: applies `proc` to a package and,
@@ -98,8 +131,9 @@ pub struct Mapping<'a> {
     pub proc: Value<'a>,
     /// Stops the recursion.
     pub cut: Option<Value<'a>>,
-    /// Packages already mapped (by object address), with their result.
-    pub memo: RefCell<Vec<(usize, Value<'a>)>>,
+    /// Packages already mapped (by object address): the package, kept so
+    /// that its address stays its own, and the result.
+    pub memo: RefCell<std::collections::HashMap<usize, (Value<'a>, Value<'a>)>>,
 }
 
 /// A native procedure: name and implementation.
