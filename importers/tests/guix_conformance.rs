@@ -11,9 +11,9 @@ use std::path::Path;
 use serde_json::Value;
 
 /// Share of oracle records that must agree on every field.
-const RECORD_FLOOR: f64 = 0.985;
+const RECORD_FLOOR: f64 = 0.99;
 /// Share of compared fields that must agree.
-const FIELD_FLOOR: f64 = 0.996;
+const FIELD_FLOOR: f64 = 0.998;
 
 const FIELDS: [&str; 14] = [
     "name",

@@ -380,6 +380,13 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             let out: String = if chars.len() >= n { chars[chars.len() - n..].iter().collect() } else { std::iter::repeat_n(pad, n - chars.len()).chain(chars).collect() };
             Ok(Value::str(&out))
         },
+        "gensym" => |_, a, _, _| {
+            static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let prefix = match a.first() { Some(Value::Str(s)) => s.to_string(), _ => " g".into() };
+            Ok(Value::Sym(Symbol::intern(&format!("{prefix}{n}"))))
+        },
+        "assume-valid-file-name" => |_, a, _, _| { arity(&a, 1, "assume-valid-file-name")?; want_str(&a[0], "assume-valid-file-name")?; Ok(a[0].clone()) },
         "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
         "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },
         "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; Ok(a[0].clone()) },

@@ -1653,18 +1653,26 @@ impl<'a> Interp<'a> {
                         Syntax::Symbol(s) if *s == self.sym.underscore => {}
                         Syntax::Symbol(s) => binds.push((*s, Value::list(rest.to_vec()))),
                         p => {
+                            // Each variable of the sub-pattern gets the list
+                            // of its values across the elements.
+                            let mut runs: Vec<Vec<(Symbol, Value<'a>)>> = Vec::new();
                             for x in rest {
                                 let mut scratch = Vec::new();
                                 if !self.match_pattern(p, x, &mut scratch, env)? {
                                     return Ok(false);
                                 }
-                                if !scratch.is_empty() {
-                                    return Err(self.err(
-                                        env.module,
-                                        l.line,
-                                        "unsupported ellipsis pattern",
-                                    ));
-                                }
+                                runs.push(scratch);
+                            }
+                            let mut vars: Vec<Symbol> = Vec::new();
+                            self.pattern_vars(p, &mut vars);
+                            for var in vars {
+                                let values = runs
+                                    .iter()
+                                    .filter_map(|r| {
+                                        r.iter().find(|(n, _)| *n == var).map(|(_, v)| v.clone())
+                                    })
+                                    .collect();
+                                binds.push((var, Value::list(values)));
                             }
                         }
                     }
@@ -1700,6 +1708,29 @@ impl<'a> Interp<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The variables a match pattern binds.
+    fn pattern_vars(&self, p: &Syntax, out: &mut Vec<Symbol>) {
+        match p {
+            Syntax::Symbol(s) if *s != self.sym.underscore && *s != self.sym.ellipsis => {
+                out.push(*s)
+            }
+            Syntax::List(l) => {
+                let skip = match l.items.first().and_then(Syntax::as_symbol) {
+                    Some(h) if h == self.sym.quote => return,
+                    Some(h) if h == self.sym.question => 2,
+                    _ => 0,
+                };
+                for i in l.items.iter().skip(skip) {
+                    self.pattern_vars(i, out);
+                }
+                if let Some(t) = &l.tail {
+                    self.pattern_vars(t, out);
+                }
+            }
+            _ => {}
         }
     }
 
