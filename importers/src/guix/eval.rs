@@ -1181,8 +1181,19 @@ impl<'a> Interp<'a> {
                     if !b.public || b.procedure {
                         continue;
                     }
-                    if let Some(n) = literal_package_name(b.expr, self.sym.name) {
-                        index.entry(n.to_owned()).or_default().push((mi, bi));
+                    match literal_package_name(b.expr, self.sym.name) {
+                        Some(n) => index.entry(n.to_owned()).or_default().push((mi, bi)),
+                        // `(package (inherit x) ...)` keeping the name: a
+                        // candidate for every prefix of its variable name.
+                        None => {
+                            let var = b.name.as_str();
+                            for (i, c) in var.char_indices() {
+                                if c == '-' && i > 0 {
+                                    index.entry(var[..i].to_owned()).or_default().push((mi, bi));
+                                }
+                            }
+                            index.entry(var.to_owned()).or_default().push((mi, bi));
+                        }
                     }
                 }
             }
@@ -1204,7 +1215,8 @@ impl<'a> Interp<'a> {
             else {
                 continue;
             };
-            if &*n != name || version.is_some_and(|want| !v.starts_with(want)) {
+            if &*n != name || version.is_some_and(|want| !v.starts_with(want)) || self.is_hidden(&p)
+            {
                 continue;
             }
             if found
@@ -1217,6 +1229,19 @@ impl<'a> Interp<'a> {
         }
         found.sort_by(|a, b| super::builtins::version_order(&b.0, &a.0));
         Ok(Value::list(found.into_iter().map(|(_, p)| p).collect()))
+    }
+
+    /// Whether a package is hidden from user interfaces (and searches).
+    pub fn is_hidden(&self, p: &Rc<Package<'a>>) -> bool {
+        if p.hidden {
+            return true;
+        }
+        let Ok(props) = self.field(p, Field::Properties) else {
+            return false;
+        };
+        props.as_slice().unwrap_or_default().iter().any(|e| {
+            matches!(e, Value::Pair(kv) if matches!(&kv.0, Value::Sym(s) if s.as_str() == "hidden?") && kv.1.is_true())
+        })
     }
 
     /// The top-level binding being evaluated.
