@@ -595,8 +595,7 @@ impl<'a> Interp<'a> {
             for f in [Field::Inputs, Field::NativeInputs, Field::PropagatedInputs] {
                 thunks[f as usize] = Thunk::Mapped(q.clone(), f, rewrite.clone());
             }
-            let made_by = self.current.borrow().last().copied();
-            let mut pkg = Package::new(thunks, q.module, q.line, made_by);
+            let mut pkg = Package::new(thunks, q.module, q.line);
             pkg.hidden = q.hidden;
             Value::Package(Rc::new(pkg))
         };
@@ -1244,11 +1243,6 @@ impl<'a> Interp<'a> {
         })
     }
 
-    /// The top-level binding being evaluated.
-    pub fn current_binding(&self) -> Option<(usize, Symbol)> {
-        self.current.borrow().last().copied()
-    }
-
     /// `this-package`, as bound while a package field is forced.
     pub fn this_package(&self) -> Option<Rc<Package<'a>>> {
         self.this_package.borrow().last().cloned()
@@ -1316,8 +1310,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let made_by = self.current.borrow().last().copied();
-        let mut pkg = Package::new(thunks, module, list.line, made_by);
+        let mut pkg = Package::new(thunks, module, list.line);
         pkg.hidden = hidden;
         Ok(Value::Package(Rc::new(pkg)))
     }

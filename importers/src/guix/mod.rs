@@ -286,14 +286,21 @@ fn evaluate_forms(
     let mut packages = Vec::with_capacity(order.len());
     for p in &order {
         let bindings = &holders[&(Rc::as_ptr(p) as usize)];
-        let primary = p
-            .made_by
-            .and_then(|(m, name)| {
-                bindings
-                    .iter()
-                    .find(|b| b.module == m && b.variable == name.as_str())
+        // As Guix: the binding whose `define` encloses the `(package` form,
+        // else (a package made by a procedure) the first by name.
+        let enclosing = it.modules[p.module]
+            .bindings
+            .iter()
+            .filter(|b| b.line <= p.line)
+            .max_by_key(|b| b.line);
+        let primary = enclosing
+            .and_then(|e| {
+                bindings.iter().find(|b| {
+                    b.module == p.module && b.variable == e.name.as_str() && b.line == e.line
+                })
             })
-            .unwrap_or(&bindings[0]);
+            .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
+            .expect("a package object has a binding");
         let (record, recipe) = record::build(&it, p, primary, bindings);
         packages.push(GuixPackage { recipe, record });
     }

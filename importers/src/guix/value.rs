@@ -367,26 +367,18 @@ pub struct Package<'a> {
     pub module: usize,
     /// Line of the `(package` form.
     pub line: u32,
-    /// Top-level binding being evaluated when the object was made.
-    pub made_by: Option<(usize, Symbol)>,
     /// `hidden-package`.
     pub hidden: bool,
 }
 
 impl<'a> Package<'a> {
     /// A package with the given thunks.
-    pub fn new(
-        thunks: Vec<Thunk<'a>>,
-        module: usize,
-        line: u32,
-        made_by: Option<(usize, Symbol)>,
-    ) -> Self {
+    pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32) -> Self {
         Self {
             slots: RefCell::new(vec![Slot::Pending; thunks.len()]),
             thunks,
             module,
             line,
-            made_by,
             hidden: false,
         }
     }
