@@ -27,6 +27,8 @@ pub enum Builtin {
     Str(&'static str),
     /// `#f`.
     False,
+    /// `%supported-systems`.
+    SupportedSystems,
 }
 
 impl Builtin {
@@ -42,9 +44,25 @@ impl Builtin {
             })),
             Builtin::Str(s) => Value::str(s),
             Builtin::False => Value::Bool(false),
+            Builtin::SupportedSystems => {
+                Value::list(SUPPORTED_SYSTEMS.iter().map(|s| Value::str(s)).collect())
+            }
         }
     }
 }
+
+/// Guix's `%supported-systems` at the corpus's commit.
+const SUPPORTED_SYSTEMS: &[&str] = &[
+    "x86_64-linux",
+    "mips64el-linux",
+    "i686-linux",
+    "armhf-linux",
+    "aarch64-linux",
+    "powerpc-linux",
+    "powerpc64le-linux",
+    "riscv64-linux",
+    "i586-gnu",
+];
 
 fn fail<'a>(message: impl Into<String>) -> EvalResult<'a> {
     Err(EvalError {
@@ -304,8 +322,8 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "assoc" => |_, a, _, _| { arity(&a, 2, "assoc")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
         "assq" => |_, a, _, _| { arity(&a, 2, "assq")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
         "assv" => |_, a, _, _| { arity(&a, 2, "assv")?; Ok(assoc(&a[1], &a[0]).unwrap_or(Value::Bool(false))) },
-        "assoc-ref" => |_, a, _, _| { arity(&a, 2, "assoc-ref")?; Ok(assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e)))?) },
-        "assq-ref" => |_, a, _, _| { arity(&a, 2, "assq-ref")?; Ok(assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e)))?) },
+        "assoc-ref" => |_, a, _, _| { arity(&a, 2, "assoc-ref")?; assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e))) },
+        "assq-ref" => |_, a, _, _| { arity(&a, 2, "assq-ref")?; assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e))) },
         "alist-delete" => |_, a, _, _| {
             arity(&a, 2, "alist-delete")?;
             let l = want_list(&a[1], "alist-delete")?;
@@ -353,6 +371,22 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             }
             Ok(Value::str(&out))
         },
+        "string-pad" => |_, a, _, _| {
+            arity(&a, 2, "string-pad")?;
+            let s = want_str(&a[0], "string-pad")?;
+            let n = want_int(&a[1], "string-pad")?.max(0) as usize;
+            let pad = match a.get(2) { Some(Value::Char(c)) => *c, _ => ' ' };
+            let chars: Vec<char> = s.chars().collect();
+            let out: String = if chars.len() >= n { chars[chars.len() - n..].iter().collect() } else { std::iter::repeat_n(pad, n - chars.len()).chain(chars).collect() };
+            Ok(Value::str(&out))
+        },
+        "gensym" => |_, a, _, _| {
+            static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let prefix = match a.first() { Some(Value::Str(s)) => s.to_string(), _ => " g".into() };
+            Ok(Value::Sym(Symbol::intern(&format!("{prefix}{n}"))))
+        },
+        "assume-valid-file-name" => |_, a, _, _| { arity(&a, 1, "assume-valid-file-name")?; want_str(&a[0], "assume-valid-file-name")?; Ok(a[0].clone()) },
         "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
         "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },
         "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; Ok(a[0].clone()) },
@@ -475,21 +509,21 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "git-reference-commit" => |_, a, _, _| record_field(&a, "git-reference", "commit"),
         "this-package-input" => |it, a, _, _| this_package_input(it, &a, &[Field::Inputs, Field::PropagatedInputs]),
         "this-package-native-input" => |it, a, _, _| this_package_input(it, &a, &[Field::NativeInputs]),
-        "hidden-package" => |it, a, _, _| {
+        "hidden-package" => |_, a, _, _| {
             arity(&a, 1, "hidden-package")?;
             let p = want_pkg(&a[0], "hidden-package")?;
-            let mut q = Package::new(p.thunks.clone(), p.module, p.line, it.current_binding());
+            let mut q = Package::new(p.thunks.clone(), p.module, p.line);
             q.hidden = true;
             Ok(Value::Package(Rc::new(q)))
         },
-        "deprecated-package" => |it, a, _, _| {
+        "deprecated-package" => |_, a, _, _| {
             arity(&a, 2, "deprecated-package")?;
             let p = want_pkg(&a[1], "deprecated-package")?;
             want_str(&a[0], "deprecated-package")?;
             let mut thunks = p.thunks.clone();
             thunks[Field::Name as usize] = Thunk::Value(a[0].clone());
             thunks[Field::Properties as usize] = Thunk::Value(Value::list(vec![cons(Value::Sym(Symbol::intern("superseded")), a[1].clone())]));
-            Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line, it.current_binding()))))
+            Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line))))
         },
         "package-mapping" => |_, a, _, _| {
             arity(&a, 1, "package-mapping")?;
@@ -516,6 +550,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
     t.push(("%host-type", Builtin::Str("x86_64-unknown-linux-gnu")));
     t.push(("%default-system", Builtin::Str("x86_64-linux")));
     t.push(("%patch-path", Builtin::False));
+    t.push(("%supported-systems", Builtin::SupportedSystems));
     t.into_iter().map(|(n, b)| (Symbol::intern(n), b)).collect()
 }
 

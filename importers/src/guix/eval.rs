@@ -15,8 +15,8 @@ use super::builtins::{self, Builtin};
 use super::reader::{List, Syntax};
 use super::symbol::Symbol;
 use super::value::{
-    equal, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, Package, Params, Procedure,
-    Promise, Record, Slot, Thunk, Value,
+    equal, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, MemoKey, Package, Params,
+    Procedure, Promise, Record, Slot, Thunk, Value,
 };
 
 /// Deepest evaluation accepted (nested calls and forms).
@@ -96,6 +96,9 @@ pub enum Resolved {
     Unbound,
 }
 
+/// Package name -> (module, binding) of the `package` forms stating it.
+type NameIndex = HashMap<String, Vec<(usize, usize)>>;
+
 /// Special forms, recognised by the head symbol of a list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Special {
@@ -130,6 +133,7 @@ enum Special {
     ModuleRef,
     MatchLambda,
     Cut,
+    MLambda,
 }
 
 /// The interpreter over a set of modules.
@@ -146,7 +150,7 @@ pub struct Interp<'a> {
     /// Symbols used by the evaluator.
     pub sym: Syms,
     /// Package name -> bindings whose `package` form states it.
-    name_index: RefCell<Option<HashMap<String, Vec<(usize, usize)>>>>,
+    name_index: RefCell<Option<NameIndex>>,
 }
 
 /// Frequently compared symbols.
@@ -198,8 +202,8 @@ impl<'a> Interp<'a> {
             ("letrec*", Special::Letrec),
             ("lambda", Special::Lambda),
             ("lambda*", Special::Lambda),
-            ("mlambda", Special::Lambda),
-            ("mlambdaq", Special::Lambda),
+            ("mlambda", Special::MLambda),
+            ("mlambdaq", Special::MLambda),
             ("@@", Special::ModuleRef),
             ("match-lambda", Special::MatchLambda),
             ("cut", Special::Cut),
@@ -481,6 +485,15 @@ impl<'a> Interp<'a> {
             }),
             Procedure::Closure(c) => self.call_closure(c, args, line),
             Procedure::Const(v) => Ok(v.clone()),
+            Procedure::Memo(inner, cache) => {
+                let key: Vec<MemoKey> = args.iter().map(MemoKey::of).collect();
+                if let Some((_, v)) = cache.borrow().get(&key) {
+                    return Ok(v.clone());
+                }
+                let v = self.apply(&Value::Procedure(inner.clone()), args.clone(), module, line)?;
+                cache.borrow_mut().insert(key, (args, v.clone()));
+                Ok(v)
+            }
             Procedure::Compose(fs) => {
                 let mut args = args;
                 for f in fs.iter().rev() {
@@ -558,8 +571,8 @@ impl<'a> Interp<'a> {
         let Value::Package(p) = &arg else {
             return Ok(arg);
         };
-        let key = Rc::as_ptr(p) as usize;
-        if let Some((_, v)) = m.memo.borrow().iter().find(|(k, _)| *k == key) {
+        let key = Rc::as_ptr(p) as *const u8 as usize;
+        if let Some((_, v)) = m.memo.borrow().get(&key) {
             return Ok(v.clone());
         }
         let cut = match &m.cut {
@@ -582,12 +595,13 @@ impl<'a> Interp<'a> {
             for f in [Field::Inputs, Field::NativeInputs, Field::PropagatedInputs] {
                 thunks[f as usize] = Thunk::Mapped(q.clone(), f, rewrite.clone());
             }
-            let made_by = self.current.borrow().last().copied();
-            let mut pkg = Package::new(thunks, q.module, q.line, made_by);
+            let mut pkg = Package::new(thunks, q.module, q.line);
             pkg.hidden = q.hidden;
             Value::Package(Rc::new(pkg))
         };
-        m.memo.borrow_mut().push((key, result.clone()));
+        m.memo
+            .borrow_mut()
+            .insert(key, (arg.clone(), result.clone()));
         Ok(result)
     }
 
@@ -715,7 +729,6 @@ impl<'a> Interp<'a> {
             params,
             body: &l.items[2..],
             env: env.clone(),
-            line: l.line,
         };
         Ok((name, Value::Procedure(Rc::new(Procedure::Closure(closure)))))
     }
@@ -996,7 +1009,6 @@ impl<'a> Interp<'a> {
                         },
                         body: &items[3..],
                         env: frame.clone(),
-                        line,
                     };
                     let proc = Value::Procedure(Rc::new(Procedure::Closure(closure)));
                     frame.vars.borrow_mut().push((*name, proc.clone()));
@@ -1025,6 +1037,16 @@ impl<'a> Interp<'a> {
                 }
                 self.eval_body(&items[2..], &frame)
             }
+            Special::MLambda => {
+                let inner = self.eval_special(Special::Lambda, head, list, env)?;
+                let Value::Procedure(p) = inner else {
+                    return Err(self.err(module, line, "malformed mlambda"));
+                };
+                Ok(Value::Procedure(Rc::new(Procedure::Memo(
+                    p,
+                    RefCell::default(),
+                ))))
+            }
             Special::Lambda => {
                 let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {
                     Syntax::List(l) => (&l.items, l.tail.as_ref()),
@@ -1037,7 +1059,6 @@ impl<'a> Interp<'a> {
                     params,
                     body: &items[2..],
                     env: env.clone(),
-                    line,
                 }))))
             }
             Special::Define => Err(self.err(module, line, "'define' in expression context")),
@@ -1099,22 +1120,8 @@ impl<'a> Interp<'a> {
                     return Err(self.err(module, line, "malformed module reference"));
                 };
                 let name = name.unwrap_or_default();
-                let Some(target) = self.modules.iter().position(|m| m.name == name) else {
-                    return Err(self.err(
-                        module,
-                        line,
-                        format!("module ({name}) is not in the tree"),
-                    ));
-                };
-                match self.modules[target].index.get(&var) {
-                    Some(&i) => self.force_binding(target, i),
-                    None => match self.builtins.get(&var) {
-                        Some(b) => Ok(b.value()),
-                        None => {
-                            Err(self.err(module, line, format!("({name}) has no variable '{var}'")))
-                        }
-                    },
-                }
+                self.module_variable(&name, var)
+                    .map_err(|e| self.at(e, env, line))
             }
             Special::SetBang => Err(self.err(module, line, "'set!' needs real evaluation")),
         }
@@ -1145,6 +1152,11 @@ impl<'a> Interp<'a> {
         let Some(target) = self.modules.iter().position(|m| m.name == name) else {
             return Err(self.err(0, 0, format!("module ({name}) is not in the tree")));
         };
+        if self.modules[target].core {
+            if let Some(b) = self.builtins.get(&var) {
+                return Ok(b.value());
+            }
+        }
         match self.modules[target].index.get(&var) {
             Some(&i) => self.force_binding(target, i),
             None => match self.builtins.get(&var) {
@@ -1168,8 +1180,19 @@ impl<'a> Interp<'a> {
                     if !b.public || b.procedure {
                         continue;
                     }
-                    if let Some(n) = literal_package_name(b.expr, self.sym.name) {
-                        index.entry(n.to_owned()).or_default().push((mi, bi));
+                    match literal_package_name(b.expr, self.sym.name) {
+                        Some(n) => index.entry(n.to_owned()).or_default().push((mi, bi)),
+                        // `(package (inherit x) ...)` keeping the name: a
+                        // candidate for every prefix of its variable name.
+                        None => {
+                            let var = b.name.as_str();
+                            for (i, c) in var.char_indices() {
+                                if c == '-' && i > 0 {
+                                    index.entry(var[..i].to_owned()).or_default().push((mi, bi));
+                                }
+                            }
+                            index.entry(var.to_owned()).or_default().push((mi, bi));
+                        }
                     }
                 }
             }
@@ -1191,7 +1214,8 @@ impl<'a> Interp<'a> {
             else {
                 continue;
             };
-            if &*n != name || version.is_some_and(|want| !v.starts_with(want)) {
+            if &*n != name || version.is_some_and(|want| !v.starts_with(want)) || self.is_hidden(&p)
+            {
                 continue;
             }
             if found
@@ -1206,9 +1230,17 @@ impl<'a> Interp<'a> {
         Ok(Value::list(found.into_iter().map(|(_, p)| p).collect()))
     }
 
-    /// The top-level binding being evaluated.
-    pub fn current_binding(&self) -> Option<(usize, Symbol)> {
-        self.current.borrow().last().copied()
+    /// Whether a package is hidden from user interfaces (and searches).
+    pub fn is_hidden(&self, p: &Rc<Package<'a>>) -> bool {
+        if p.hidden {
+            return true;
+        }
+        let Ok(props) = self.field(p, Field::Properties) else {
+            return false;
+        };
+        props.as_slice().unwrap_or_default().iter().any(|e| {
+            matches!(e, Value::Pair(kv) if matches!(&kv.0, Value::Sym(s) if s.as_str() == "hidden?") && kv.1.is_true())
+        })
     }
 
     /// `this-package`, as bound while a package field is forced.
@@ -1278,8 +1310,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let made_by = self.current.borrow().last().copied();
-        let mut pkg = Package::new(thunks, module, list.line, made_by);
+        let mut pkg = Package::new(thunks, module, list.line);
         pkg.hidden = hidden;
         Ok(Value::Package(Rc::new(pkg)))
     }
@@ -1640,18 +1671,26 @@ impl<'a> Interp<'a> {
                         Syntax::Symbol(s) if *s == self.sym.underscore => {}
                         Syntax::Symbol(s) => binds.push((*s, Value::list(rest.to_vec()))),
                         p => {
+                            // Each variable of the sub-pattern gets the list
+                            // of its values across the elements.
+                            let mut runs: Vec<Vec<(Symbol, Value<'a>)>> = Vec::new();
                             for x in rest {
                                 let mut scratch = Vec::new();
                                 if !self.match_pattern(p, x, &mut scratch, env)? {
                                     return Ok(false);
                                 }
-                                if !scratch.is_empty() {
-                                    return Err(self.err(
-                                        env.module,
-                                        l.line,
-                                        "unsupported ellipsis pattern",
-                                    ));
-                                }
+                                runs.push(scratch);
+                            }
+                            let mut vars: Vec<Symbol> = Vec::new();
+                            self.pattern_vars(p, &mut vars);
+                            for var in vars {
+                                let values = runs
+                                    .iter()
+                                    .filter_map(|r| {
+                                        r.iter().find(|(n, _)| *n == var).map(|(_, v)| v.clone())
+                                    })
+                                    .collect();
+                                binds.push((var, Value::list(values)));
                             }
                         }
                     }
@@ -1687,6 +1726,29 @@ impl<'a> Interp<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The variables a match pattern binds.
+    fn pattern_vars(&self, p: &Syntax, out: &mut Vec<Symbol>) {
+        match p {
+            Syntax::Symbol(s) if *s != self.sym.underscore && *s != self.sym.ellipsis => {
+                out.push(*s)
+            }
+            Syntax::List(l) => {
+                let skip = match l.items.first().and_then(Syntax::as_symbol) {
+                    Some(h) if h == self.sym.quote => return,
+                    Some(h) if h == self.sym.question => 2,
+                    _ => 0,
+                };
+                for i in l.items.iter().skip(skip) {
+                    self.pattern_vars(i, out);
+                }
+                if let Some(t) = &l.tail {
+                    self.pattern_vars(t, out);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -37,8 +37,10 @@ struct Expander {
     expansions: usize,
 }
 
-/// Expands the module's own `syntax-rules` macros in its forms.
-pub fn expand_module(forms: Vec<Syntax>, file: &str) -> Result<Vec<Syntax>, GuixError> {
+/// Expands the module's own `syntax-rules` macros in its forms. A form
+/// whose expansion fails is kept as written (its evaluation will then
+/// fail where the macro is used) and the failure reported.
+pub fn expand_module(forms: Vec<Syntax>, file: &str, errors: &mut Vec<GuixError>) -> Vec<Syntax> {
     let mut ex = Expander {
         macros: HashMap::new(),
         ellipsis: Symbol::intern("..."),
@@ -50,13 +52,23 @@ pub fn expand_module(forms: Vec<Syntax>, file: &str) -> Result<Vec<Syntax>, Guix
         ex.collect(f);
     }
     if ex.macros.is_empty() {
-        return Ok(forms);
+        return forms;
     }
     forms
         .into_iter()
         .map(|f| {
             let line = f.line();
-            ex.expand(f).map_err(|m| GuixError::new(file, line, m))
+            match ex.expand(f.clone()) {
+                Ok(e) => e,
+                Err(m) => {
+                    errors.push(GuixError::new(
+                        file,
+                        line,
+                        format!("expanding a macro: {m}"),
+                    ));
+                    f
+                }
+            }
         })
         .collect()
 }

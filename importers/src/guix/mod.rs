@@ -173,25 +173,31 @@ const EVAL_STACK: usize = 512 * 1024 * 1024;
 /// of the package modules; one [`GuixPackage`] per package object bound to a
 /// top-level variable. A file that does not read is reported and left out;
 /// a binding that does not evaluate is reported and the rest goes on.
-pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
-    let parsed: Vec<Result<Vec<reader::Syntax>, GuixError>> = files
+pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
+    type Parsed = (Vec<reader::Syntax>, Vec<GuixError>);
+    let parsed: Vec<Parsed> = files
         .par_iter()
-        .map(|f| {
-            reader::read_forms(&f.text, &f.path)
-                .and_then(|forms| macros::expand_module(forms, &f.path))
+        .map(|f| match reader::read_forms(&f.text, &f.path) {
+            Ok(forms) => {
+                let mut errors = Vec::new();
+                let forms = macros::expand_module(forms, &f.path, &mut errors);
+                (forms, errors)
+            }
+            Err(e) => (Vec::new(), vec![e]),
         })
         .collect();
     let mut errors = Vec::new();
     let forms: Vec<Vec<reader::Syntax>> = parsed
         .into_iter()
-        .map(|r| match r {
-            Ok(forms) => forms,
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
-            }
+        .map(|(forms, mut errs)| {
+            errors.append(&mut errs);
+            forms
         })
         .collect();
+    // The syntax trees own everything evaluation needs; the texts can go.
+    for f in &mut files {
+        f.text = String::new();
+    }
     let files = &files;
     let forms = &forms;
     let result = std::thread::scope(|scope| {
@@ -280,16 +286,26 @@ fn evaluate_forms(
     let mut packages = Vec::with_capacity(order.len());
     for p in &order {
         let bindings = &holders[&(Rc::as_ptr(p) as usize)];
-        let primary = p
-            .made_by
-            .and_then(|(m, name)| {
-                bindings
-                    .iter()
-                    .find(|b| b.module == m && b.variable == name.as_str())
+        // As Guix: the binding whose `define` encloses the `(package` form,
+        // else (a package made by a procedure) the first by name.
+        let enclosing = it.modules[p.module]
+            .bindings
+            .iter()
+            .filter(|b| b.line <= p.line)
+            .max_by_key(|b| b.line);
+        let primary = enclosing
+            .and_then(|e| {
+                bindings.iter().find(|b| {
+                    b.module == p.module && b.variable == e.name.as_str() && b.line == e.line
+                })
             })
-            .unwrap_or(&bindings[0]);
+            .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
+            .expect("a package object has a binding");
         let (record, recipe) = record::build(&it, p, primary, bindings);
         packages.push(GuixPackage { recipe, record });
     }
     (packages, errors)
 }
+
+#[cfg(test)]
+mod tests;

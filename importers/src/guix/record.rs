@@ -504,6 +504,10 @@ fn origin_json(o: &super::value::Record<'_>) -> Json {
                     .get("name")
                     .and_then(Value::as_str)
                     .map(|s| s.rsplit('/').next().unwrap_or(s).to_owned())),
+                Value::Record(r) if r.kind.as_str() == "origin" => {
+                    let inner = origin_json(r);
+                    json!({"type": "origin", "uri": inner.get("uri"), "file-name": inner.get("file_name")})
+                }
                 other => json!(format!("{other:?}")),
             })
             .collect(),

@@ -84,11 +84,44 @@ pub enum Procedure<'a> {
     Compose(Vec<Value<'a>>),
     /// `(negate f)`.
     Negate(Value<'a>),
+    /// `(mlambda ...)` / `(mlambdaq ...)`: a procedure whose results are
+    /// memoised by argument.
+    /// The arguments are kept with the result so that their addresses stay
+    /// theirs.
+    Memo(Rc<Procedure<'a>>, RefCell<MemoTable<'a>>),
     /// `(match-lambda clause ...)`.
     MatchLambda(&'a [Syntax], Env<'a>),
     /// `(cut f <> x)` / `cute`: arguments, `None` for each slot; `true` when
     /// the last is `<...>`.
     Cut(Vec<Option<Value<'a>>>, bool),
+}
+
+/// Memoised results: key -> (arguments, result).
+pub type MemoTable<'a> = std::collections::HashMap<Vec<MemoKey>, (Vec<Value<'a>>, Value<'a>)>;
+
+/// An argument as a memoisation key: objects by identity, data by value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum MemoKey {
+    /// A package, record or procedure, by address.
+    Object(usize),
+    /// Anything else, by its printed form.
+    Datum(String),
+}
+
+impl MemoKey {
+    /// The key of `v`.
+    pub fn of(v: &Value<'_>) -> MemoKey {
+        match v {
+            Value::Package(p) => MemoKey::Object(Rc::as_ptr(p) as *const u8 as usize),
+            Value::Record(r) => MemoKey::Object(Rc::as_ptr(r) as *const u8 as usize),
+            Value::Procedure(p) => MemoKey::Object(Rc::as_ptr(p) as *const u8 as usize),
+            other => {
+                let mut s = String::new();
+                write_value(&mut s, other);
+                MemoKey::Datum(s)
+            }
+        }
+    }
 }
 
 /// `(package-mapping proc cut?)`: applies `proc` to a package and,
@@ -98,8 +131,9 @@ pub struct Mapping<'a> {
     pub proc: Value<'a>,
     /// Stops the recursion.
     pub cut: Option<Value<'a>>,
-    /// Packages already mapped (by object address), with their result.
-    pub memo: RefCell<Vec<(usize, Value<'a>)>>,
+    /// Packages already mapped (by object address): the package, kept so
+    /// that its address stays its own, and the result.
+    pub memo: RefCell<std::collections::HashMap<usize, (Value<'a>, Value<'a>)>>,
 }
 
 /// A native procedure: name and implementation.
@@ -121,8 +155,6 @@ pub struct Closure<'a> {
     pub body: &'a [Syntax],
     /// The environment of definition.
     pub env: Env<'a>,
-    /// Line of the definition.
-    pub line: u32,
 }
 
 /// Parameters of a `lambda` or `lambda*`.
@@ -335,26 +367,18 @@ pub struct Package<'a> {
     pub module: usize,
     /// Line of the `(package` form.
     pub line: u32,
-    /// Top-level binding being evaluated when the object was made.
-    pub made_by: Option<(usize, Symbol)>,
     /// `hidden-package`.
     pub hidden: bool,
 }
 
 impl<'a> Package<'a> {
     /// A package with the given thunks.
-    pub fn new(
-        thunks: Vec<Thunk<'a>>,
-        module: usize,
-        line: u32,
-        made_by: Option<(usize, Symbol)>,
-    ) -> Self {
+    pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32) -> Self {
         Self {
             slots: RefCell::new(vec![Slot::Pending; thunks.len()]),
             thunks,
             module,
             line,
-            made_by,
             hidden: false,
         }
     }
@@ -461,7 +485,17 @@ pub fn equal<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
         }
         (Value::Pair(x), Value::Pair(y)) => equal(&x.0, &y.0) && equal(&x.1, &y.1),
         (Value::Package(x), Value::Package(y)) => Rc::ptr_eq(x, y),
-        (Value::Record(x), Value::Record(y)) => Rc::ptr_eq(x, y),
+        (Value::Record(x), Value::Record(y)) => {
+            // Built-in fetch methods are made afresh on each reference.
+            Rc::ptr_eq(x, y)
+                || (x.kind == y.kind
+                    && x.kind.as_str() == "fetch-method"
+                    && x.fields.len() == y.fields.len()
+                    && x.fields
+                        .iter()
+                        .zip(&y.fields)
+                        .all(|(a, b)| equal(&a.1, &b.1)))
+        }
         (Value::Procedure(x), Value::Procedure(y)) => Rc::ptr_eq(x, y),
         (Value::Code(x), Value::Code(y)) => std::ptr::eq(*x, *y),
         _ => false,
