@@ -25,6 +25,19 @@ pub struct Wave {
     pub created_at: i64,
 }
 
+/// A wave from a row of `SELECT id, trigger, advisory_id, origin, plan,
+/// created_at FROM waves`.
+pub(super) fn wave_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Wave> {
+    Ok(Wave {
+        id: r.get(0)?,
+        trigger: r.get(1)?,
+        advisory: r.get(2)?,
+        origin: r.get(3)?,
+        plan: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
 fn json_err(doing: String) -> impl FnOnce(serde_json::Error) -> StoreError {
     move |source| StoreError::Json { doing, source }
 }
@@ -172,18 +185,7 @@ impl Store {
                  ORDER BY id DESC",
             )
             .doing(doing)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Wave {
-                    id: r.get(0)?,
-                    trigger: r.get(1)?,
-                    advisory: r.get(2)?,
-                    origin: r.get(3)?,
-                    plan: r.get(4)?,
-                    created_at: r.get(5)?,
-                })
-            })
-            .doing(doing)?;
+        let rows = stmt.query_map([], wave_row).doing(doing)?;
         rows.map(|r| r.doing(doing)).collect()
     }
 }

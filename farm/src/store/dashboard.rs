@@ -191,19 +191,7 @@ impl Store {
                 "SELECT id, trigger, advisory_id, origin, plan, created_at FROM waves
                  WHERE id = ?1",
             )
-            .and_then(|mut s| {
-                s.query_row([id], |r| {
-                    Ok(Wave {
-                        id: r.get(0)?,
-                        trigger: r.get(1)?,
-                        advisory: r.get(2)?,
-                        origin: r.get(3)?,
-                        plan: r.get(4)?,
-                        created_at: r.get(5)?,
-                    })
-                })
-                .optional()
-            })
+            .and_then(|mut s| s.query_row([id], super::advisories::wave_row).optional())
             .doing(|| format!("reading wave {id}"))
     }
 
