@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use kiln_farm::planner::{plan, DependencyGraph, EdgeKind, PlanOptions};
+use kiln_farm::planner::{plan, DependencyGraph, EdgeKind, FastHash, PlanOptions};
 
 /// xorshift64*: a small deterministic generator, so every run plans the same graph.
 struct Rng(u64);
@@ -74,7 +74,7 @@ fn main() {
     );
     let mut by_degree: Vec<usize> = (0..g.len()).collect();
     by_degree.sort_by_key(|&n| std::cmp::Reverse(g.in_degree(n)));
-    let durations: HashMap<String, Duration> = (0..g.len())
+    let durations: HashMap<String, Duration, FastHash> = (0..g.len())
         .map(|i| {
             (
                 g.name(i).to_owned(),

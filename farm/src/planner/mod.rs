@@ -17,6 +17,11 @@ use serde::Serialize;
 
 pub use graph::{DependencyGraph, EdgeKind};
 
+/// The hasher for name-keyed maps the planner reads (build durations):
+/// a fast non-cryptographic one, as the keys are not chosen by an attacker
+/// who could profit from collisions.
+pub type FastHash = foldhash::fast::RandomState;
+
 /// What the closure follows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlanOptions {
@@ -53,9 +58,9 @@ impl RebuildPlan {
     /// Estimated wall time: each wave scheduled longest-first onto `slots`
     /// parallel slots, with the recipe's last build duration, or `default`
     /// for recipes never built.
-    pub fn estimate(
+    pub fn estimate<S: std::hash::BuildHasher>(
         &self,
-        durations: &HashMap<String, Duration>,
+        durations: &HashMap<String, Duration, S>,
         default: Duration,
         slots: usize,
     ) -> Duration {

@@ -36,7 +36,7 @@ pub struct WavePlan {
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(600);
 
 fn estimate(store: &Store, plan: &RebuildPlan, slots: usize) -> Result<u64, QueueError> {
-    let durations: HashMap<String, Duration> = store
+    let durations: HashMap<String, Duration, crate::planner::FastHash> = store
         .build_durations()?
         .into_iter()
         .map(|(n, s)| (n, Duration::from_secs(u64::try_from(s).unwrap_or(0))))
