@@ -92,7 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(&args, db),
         Command::Sources(args) => sources::run(&args, db),
         Command::Advisory(args) => advisory::run(&args, db),
-        Command::Rebuild(args) => rebuild::run(&args, db),
+        Command::Rebuild(args) => rebuild::run(&args, db, config),
         Command::Translate(args) => translate::run(&args),
         Command::Image(args) => image::run(&args, config),
         Command::Build(args) => build::build(&args, db, config),

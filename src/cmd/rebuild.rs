@@ -35,9 +35,10 @@ pub struct Args {
     /// Origin of NAME.
     #[arg(long)]
     origin: Option<OriginArg>,
-    /// Build slots the estimate assumes.
-    #[arg(long, default_value_t = 2)]
-    slots: usize,
+    /// Build slots the estimate assumes (default: the slots of the
+    /// endpoints in kiln.toml).
+    #[arg(long)]
+    slots: Option<usize>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -102,8 +103,20 @@ fn print_plan(w: &WavePlan) {
 }
 
 /// Runs `kiln rebuild`.
-pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &Args,
+    db_flag: Option<&Path>,
+    config_flag: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let mut store = db::open(db_flag)?;
+    let slots = match args.slots {
+        Some(n) => n,
+        None => super::build::load_config(config_flag)?
+            .endpoints
+            .iter()
+            .map(|e| e.slots)
+            .sum(),
+    };
     let options = PlanOptions {
         include_check: args.check,
     };
@@ -111,7 +124,7 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
         let Some(a) = store.advisory(id)? else {
             bail!("no advisory {id:?} in the store");
         };
-        let plans = plan_advisory(&store, &a, names(), options, args.slots)?;
+        let plans = plan_advisory(&store, &a, names(), options, slots)?;
         if plans.is_empty() {
             println!("{}: no recipe in the store is at a fixed version yet", a.id);
         }
@@ -127,10 +140,10 @@ pub fn run(args: &Args, db_flag: Option<&Path>) -> anyhow::Result<ExitCode> {
                 recipe.origin,
                 std::slice::from_ref(&recipe.name),
                 options,
-                args.slots,
+                slots,
             )?
         } else {
-            plan_dependents(&store, recipe.origin, &[], options, args.slots).map(|mut p| {
+            plan_dependents(&store, recipe.origin, &[], options, slots).map(|mut p| {
                 p.changed = vec![recipe.name.clone()];
                 p.plan.waves = vec![vec![recipe.name.clone()]];
                 p.plan.longest_chain = vec![recipe.name.clone()];

@@ -90,3 +90,21 @@
     es.addEventListener("reload", function () { es.close(); location.reload(); });
   }
 })();
+
+// A wave page that is not over refreshes its progress, graph and builds
+// every few seconds (the part marked data-live="wave").
+(function () {
+  var live = document.getElementById("wave-live");
+  if (!live || live.dataset.live !== "wave") return;
+  var timer = setInterval(function () {
+    fetch(location.href, { headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.text(); })
+      .then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        var fresh = doc.getElementById("wave-live");
+        var old = document.getElementById("wave-live");
+        if (fresh && old) old.replaceWith(fresh);
+        if (!fresh || fresh.dataset.live !== "wave") clearInterval(timer);
+      });
+  }, 3000);
+})();

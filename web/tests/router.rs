@@ -440,6 +440,10 @@ mod api {
             page.contains("id=\"wave-graph\"") && page.contains("class=\"edge\""),
             "{page}"
         );
+        assert!(
+            page.contains("id=\"wave-live\" data-live=\"wave\""),
+            "a wave not over refreshes itself"
+        );
         let (status, _, _) = send(&app, post("/api/v1/rebuilds", Some("t"), r#"{}"#)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }

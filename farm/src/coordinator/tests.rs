@@ -451,3 +451,199 @@ async fn arch_and_guix_hello_build_from_the_same_upstream_tarball() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tcp_endpoint_reaches_the_engine() {
+    // The local engine listens on its unix socket only; a loopback TCP
+    // relay in front of it stands for a remote engine at tcp://HOST:PORT.
+    let socket = Path::new("/var/run/docker.sock");
+    if !socket.exists() {
+        println!(
+            "skipping a_tcp_endpoint_reaches_the_engine: no {}",
+            socket.display()
+        );
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut unix) = tokio::net::UnixStream::connect("/var/run/docker.sock").await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
+                }
+            });
+        }
+    });
+    let config = Config::parse(
+        &format!("[[endpoints]]\nname = \"relay\"\nurl = \"tcp://127.0.0.1:{port}\"\nslots = 1\n"),
+        "kiln.toml",
+    )
+    .unwrap();
+    let endpoint = connect(&config.endpoints[0]).await.unwrap();
+    assert_eq!(endpoint.config.name, "relay");
+    endpoint.executor.running_builds().await.unwrap();
+    // An endpoint nothing listens on is a clear error naming it.
+    let config = Config::parse(
+        "[[endpoints]]\nname = \"gone\"\nurl = \"tcp://127.0.0.1:1\"\n",
+        "kiln.toml",
+    )
+    .unwrap();
+    let err = connect(&config.endpoints[0])
+        .await
+        .err()
+        .expect("unreachable");
+    assert!(err.to_string().starts_with("endpoint gone:"), "{err}");
+}
+
+/// Makes a CA, a server certificate for localhost and a client
+/// certificate with the openssl command; `None` when it is absent.
+fn make_certs(dir: &Path) -> Option<()> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let ok = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=kiln-test-ca",
+    ]);
+    let stranger = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "stranger.key",
+        "-out",
+        "stranger.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=stranger",
+    ]);
+    if !ok || !stranger {
+        return None;
+    }
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .ok()?;
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").ok()?;
+    for who in ["server", "client"] {
+        let key = format!("{who}.key");
+        let csr = format!("{who}.csr");
+        let pem = format!("{who}.pem");
+        let ext = format!("{who}.ext");
+        let subj = format!("/CN={}", if who == "server" { "localhost" } else { "kiln" });
+        let made = run(&[
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj,
+        ]) && run(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "1",
+            "-extfile",
+            &ext,
+        ]);
+        if !made {
+            return None;
+        }
+    }
+    Some(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_endpoint_with_client_certificates_reaches_the_engine() {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::{self, server::WebPkiClientVerifier, RootCertStore};
+
+    let socket = Path::new("/var/run/docker.sock");
+    let tmp = tempfile::tempdir().unwrap();
+    if !socket.exists() || make_certs(tmp.path()).is_none() {
+        println!("skipping the tls endpoint test: no docker socket or no openssl");
+        return;
+    }
+    let dir = tmp.path();
+    // A TLS relay that requires a client certificate signed by the CA, in
+    // front of the engine's unix socket: a remote engine at https://HOST:PORT.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap())
+        .unwrap();
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![CertificateDer::from_pem_file(dir.join("server.pem")).unwrap()],
+            PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                if let Ok(mut unix) = tokio::net::UnixStream::connect("/var/run/docker.sock").await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut unix).await;
+                }
+            });
+        }
+    });
+    let endpoint_toml = |cert: &str| {
+        format!(
+            "[[endpoints]]\nname = \"remote\"\nurl = \"https://localhost:{port}\"\nslots = 1\n\
+             tls = {{ key = \"{d}/{cert}.key\", cert = \"{d}/{cert}.pem\", ca = \"{d}/ca.pem\" }}\n",
+            d = dir.display()
+        )
+    };
+    let config = Config::parse(&endpoint_toml("client"), "kiln.toml").unwrap();
+    let endpoint = connect(&config.endpoints[0]).await.unwrap();
+    endpoint.executor.running_builds().await.unwrap();
+    // A self-signed client certificate the CA never signed is refused.
+    let config = Config::parse(&endpoint_toml("stranger"), "kiln.toml").unwrap();
+    assert!(
+        connect(&config.endpoints[0]).await.is_err(),
+        "a client certificate the CA did not sign is refused"
+    );
+}

@@ -166,12 +166,15 @@ pub async fn wave_page(
             h1 { "Wave " (id) ": " (d.wave.trigger) }
             p { (d.wave.origin) " · created " (time(d.wave.created_at))
                 @if let Some(a) = &d.wave.advisory { " · advisory " a href={ "/advisories/" (super::builds::encode(a)) } { (a) } } }
-            p #wave-progress { (done) " of " (d.builds.len()) " builds over" }
-            (svg::progress(&d.builds))
-            h2 { "Graph" }
-            div.graph-wrap { (svg::wave_graph(&d.builds, &d.edges)) }
-            h2 { "Builds" }
-            (builds_table(&d.builds))
+            // Refreshed in place by app.js while the wave is not over.
+            div #wave-live data-live=(if done < d.builds.len() { "wave" } else { "over" }) {
+                p #wave-progress { (done) " of " (d.builds.len()) " builds over" }
+                (svg::progress(&d.builds))
+                h2 { "Graph" }
+                div.graph-wrap { (svg::wave_graph(&d.builds, &d.edges)) }
+                h2 { "Builds" }
+                (builds_table(&d.builds))
+            }
         },
     ))
 }
