@@ -128,3 +128,58 @@ fn translations_advisories_and_rebuild_plans_from_the_store() {
     assert!(!ok);
     assert!(err.contains("app.c: line 1"), "{err}");
 }
+
+/// GET `path` from 127.0.0.1:`port` with a plain HTTP/1.0 request.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[test]
+fn serve_web_only_answers_pages_and_the_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.db");
+    let arch = samples("arch");
+    assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = tmp.path().join("kiln.toml");
+    std::fs::write(&config, format!("[web]\naddress = \"127.0.0.1:{port}\"\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .args(["serve", "--web-only"])
+        .env("XDG_DATA_HOME", tmp.path())
+        .spawn()
+        .expect("kiln serve starts");
+    let mut page = None;
+    for _ in 0..100 {
+        page = http_get(port, "/");
+        if page.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let api = http_get(port, "/api/v1/recipes?q=zlib");
+    let _ = child.kill();
+    let _ = child.wait();
+    let page = page.expect("the dashboard answers");
+    assert!(
+        page.starts_with("HTTP/1.") && page.contains(" 200 "),
+        "{page}"
+    );
+    assert!(page.contains("<html"), "{page}");
+    let api = api.expect("the API answers");
+    assert!(api.contains("zlib"), "{api}");
+}

@@ -118,6 +118,9 @@ pub struct Coordinator {
     image: String,
     endpoints: Vec<Arc<Endpoint>>,
     owner: String,
+    /// Names this farm's containers apart from other farms' on the same
+    /// engine (a hash of the store's path).
+    farm: String,
     events: broadcast::Sender<Event>,
     stopping: AtomicBool,
 }
@@ -156,6 +159,18 @@ impl Coordinator {
     ) -> Arc<Coordinator> {
         let (events, _) = broadcast::channel(4096);
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+        let farm = {
+            let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            let key = match guard.path() {
+                Some(p) => p
+                    .canonicalize()
+                    .unwrap_or_else(|_| p.to_owned())
+                    .display()
+                    .to_string(),
+                None => format!("memory-{}", std::process::id()),
+            };
+            crate::store::content_hash(key.as_bytes())[..12].to_owned()
+        };
         Arc::new(Coordinator {
             store,
             config,
@@ -163,9 +178,16 @@ impl Coordinator {
             image,
             endpoints: endpoints.into_iter().map(Arc::new).collect(),
             owner: format!("{host}:{}", std::process::id()),
+            farm,
             events,
             stopping: AtomicBool::new(false),
         })
+    }
+
+    /// The id a build's container is labelled with: the farm and the build,
+    /// so farms sharing an engine never take each other's containers.
+    pub fn container_build_id(&self, build: i64) -> String {
+        format!("{}-{build}", self.farm)
     }
 
     /// Log lines and state changes as they happen.
@@ -226,7 +248,10 @@ impl Coordinator {
                     .executor
                     .running_builds()
                     .await
-                    .map(|list| list.iter().any(|(b, _)| *b == build.id.0.to_string()))
+                    .map(|list| {
+                        let wanted = self.container_build_id(build.id.0);
+                        list.iter().any(|(b, _)| *b == wanted)
+                    })
                     .unwrap_or(false),
                 None => false,
             };
@@ -327,7 +352,7 @@ impl Coordinator {
             }
         };
         let job = BuildJob {
-            build_id: build.id.0.to_string(),
+            build_id: self.container_build_id(build.id.0),
             recipe: build.name.clone(),
             image: self.image.clone(),
             files: prepared.files,
@@ -467,7 +492,10 @@ impl Coordinator {
                 }
             })
         };
-        let result = endpoint.executor.reattach(&id.to_string(), tx).await;
+        let result = endpoint
+            .executor
+            .reattach(&self.container_build_id(id), tx)
+            .await;
         renew.abort();
         let _ = writer.await;
         match result {

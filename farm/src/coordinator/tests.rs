@@ -231,7 +231,7 @@ async fn a_build_left_running_is_reattached_after_a_restart() {
         prepare(&s, first.dirs(), &build, false).unwrap()
     };
     let job = BuildJob {
-        build_id: build.id.0.to_string(),
+        build_id: first.container_build_id(build.id.0),
         recipe: build.name.clone(),
         image: first.image.clone(),
         files: prepared.files,
