@@ -138,20 +138,26 @@ pub fn plan(graph: &DependencyGraph, changed: &[&str], opts: PlanOptions) -> Reb
         }
     }
     let depth = wave_of.iter().copied().max().map_or(0, |m| m + 1);
-    let mut waves: Vec<Vec<String>> =
+    // Waves as nodes first: sorting indices by name and making each name
+    // once is much cheaper than sorting owned strings.
+    let mut wave_nodes: Vec<Vec<usize>> =
         vec![Vec::new(); if components.is_empty() { 0 } else { depth }];
     let mut cycles = Vec::new();
     for (c, nodes) in components.iter().enumerate() {
-        let mut names: Vec<String> = nodes.iter().map(|&n| graph.name(n).to_owned()).collect();
-        names.sort();
         if nodes.len() > 1 {
-            cycles.push(names.clone());
+            let mut names: Vec<String> = nodes.iter().map(|&n| graph.name(n).to_owned()).collect();
+            names.sort_unstable();
+            cycles.push(names);
         }
-        waves[wave_of[c]].extend(names);
+        wave_nodes[wave_of[c]].extend_from_slice(nodes);
     }
-    for w in &mut waves {
-        w.sort();
-    }
+    let waves: Vec<Vec<String>> = wave_nodes
+        .into_iter()
+        .map(|mut w| {
+            w.sort_unstable_by(|&a, &b| graph.name(a).cmp(graph.name(b)));
+            w.into_iter().map(|n| graph.name(n).to_owned()).collect()
+        })
+        .collect();
     let longest_chain = match (0..components.len()).max_by_key(|&c| wave_of[c]) {
         Some(mut c) => {
             let mut chain = vec![graph.name(components[c][0]).to_owned()];
