@@ -28,6 +28,12 @@ pub fn load_config(flag: Option<&Path>) -> anyhow::Result<Config> {
     Ok(Config::load(&path)?)
 }
 
+/// The build slots of every endpoint in kiln.toml: what wave estimates
+/// assume.
+pub fn configured_slots(flag: Option<&Path>) -> anyhow::Result<usize> {
+    Ok(load_config(flag)?.endpoints.iter().map(|e| e.slots).sum())
+}
+
 /// The farm's folders under the data directory.
 pub fn dirs(db_flag: Option<&Path>) -> anyhow::Result<Dirs> {
     Ok(Dirs::under(&db::data_directory(db_flag)?)?)

@@ -55,7 +55,11 @@ enum Source {
 }
 
 /// Runs `kiln import`.
-pub fn run(args: &Args, db_flag: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &Args,
+    db_flag: Option<&std::path::Path>,
+    config_flag: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
     let mut store = db::open(db_flag)?;
     let cache = db::data_directory(db_flag)?.join("cache/git");
     let bar = Bar::for_terminal(args.json);
@@ -83,7 +87,7 @@ pub fn run(args: &Args, db_flag: Option<&std::path::Path>) -> anyhow::Result<Exi
         &mut store,
         kiln_farm::store::RunId(summary.run),
         super::compare::names(),
-        2,
+        super::build::configured_slots(config_flag)?,
     )?;
     if args.json {
         println!(

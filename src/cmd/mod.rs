@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Vercmp(args) => vercmp::run(&args),
         Command::Srcinfo(args) => srcinfo::run(&args),
-        Command::Import(args) => import::run(&args, db),
+        Command::Import(args) => import::run(&args, db, config),
         Command::Search(args) => lookup::search(&args, db),
         Command::Show(args) => lookup::show(&args, db),
         Command::Deps(args) => lookup::deps(&args, db),

@@ -111,11 +111,7 @@ pub fn run(
     let mut store = db::open(db_flag)?;
     let slots = match args.slots {
         Some(n) => n,
-        None => super::build::load_config(config_flag)?
-            .endpoints
-            .iter()
-            .map(|e| e.slots)
-            .sum(),
+        None => super::build::configured_slots(config_flag)?,
     };
     let options = PlanOptions {
         include_check: args.check,

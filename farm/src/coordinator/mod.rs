@@ -233,6 +233,17 @@ impl Coordinator {
     /// engine, is re-attached; otherwise the build is given back.
     pub async fn recover(self: &Arc<Self>) -> Result<usize, CoordinatorError> {
         let unfinished = with_store(&self.store, |s| s.unfinished_builds()).await?;
+        // Each engine is asked once for the build containers it holds.
+        let mut on_engine: std::collections::HashMap<String, Vec<String>> = Default::default();
+        if !unfinished.is_empty() {
+            for e in &self.endpoints {
+                let builds = e.executor.running_builds().await.unwrap_or_default();
+                on_engine.insert(
+                    e.config.name.clone(),
+                    builds.into_iter().map(|(b, _)| b).collect(),
+                );
+            }
+        }
         let mut recovered = 0;
         for (build, lease) in unfinished {
             let owner = self.owner.clone();
@@ -243,18 +254,12 @@ impl Coordinator {
                 .iter()
                 .find(|e| Some(&e.config.name) == build.endpoint.as_ref())
                 .cloned();
-            let running = match &endpoint {
-                Some(e) => e
-                    .executor
-                    .running_builds()
-                    .await
-                    .map(|list| {
-                        let wanted = self.container_build_id(build.id.0);
-                        list.iter().any(|(b, _)| *b == wanted)
-                    })
-                    .unwrap_or(false),
-                None => false,
-            };
+            let wanted = self.container_build_id(build.id.0);
+            let running = endpoint.as_ref().is_some_and(|e| {
+                on_engine
+                    .get(&e.config.name)
+                    .is_some_and(|list| list.contains(&wanted))
+            });
             match (endpoint, running) {
                 (Some(endpoint), true) => {
                     info!(build = build.id.0, "re-attaching to a build left running");
@@ -584,7 +589,7 @@ pub fn first_error(log: &[u8]) -> Option<String> {
     text.lines()
         .find(|l| {
             let l = l.to_ascii_lowercase();
-            l.contains("error:") || l.starts_with("==> error") || l.contains("error ")
+            l.contains("error:") || l.starts_with("==> error")
         })
         .map(|l| l.trim().chars().take(300).collect())
 }

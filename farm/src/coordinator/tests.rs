@@ -197,7 +197,6 @@ async fn a_failing_build_blocks_only_its_dependents_and_a_bad_source_fails_clear
     assert_eq!(zlib.status, BuildStatus::Failed);
     let msg = zlib.message.unwrap();
     assert!(msg.contains("zlib-1.2.13.tar.gz"), "{msg}");
-    let _ = Origin::Arch;
 }
 
 #[tokio::test(flavor = "multi_thread")]

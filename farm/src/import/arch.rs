@@ -66,22 +66,28 @@ fn srcinfo_findings(recipe: &Recipe, srcinfo_text: Option<&[u8]>) -> Vec<(String
     vec![(STALE_SRCINFO.to_owned(), message)]
 }
 
-/// Every `PKGBUILD` file under `root`, sorted.
-fn find_pkgbuilds(root: &Path) -> Result<Vec<PathBuf>, ImportError> {
+/// Every `PKGBUILD` file under `root`, sorted, and the entries that could
+/// not be read (an unreadable folder fails itself, not the import).
+fn find_pkgbuilds(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
     let mut found = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
-        let entry = entry.map_err(|e| ImportError::Io {
-            path: e
-                .path()
-                .map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
-            source: e.into(),
-        })?;
-        if entry.file_name() == "PKGBUILD" && !entry.file_type().is_dir() {
-            found.push(entry.into_path());
+        match entry {
+            Ok(entry) => {
+                if entry.file_name() == "PKGBUILD" && !entry.file_type().is_dir() {
+                    found.push(entry.into_path());
+                }
+            }
+            Err(e) => unreadable.push(Failure {
+                path: e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string()),
+                message: e.to_string(),
+            }),
         }
     }
     found.sort();
-    Ok(found)
+    (found, unreadable)
 }
 
 /// Reads one PKGBUILD file and the `.SRCINFO` beside it.
@@ -127,8 +133,11 @@ pub fn import_dir(
         source,
     })?;
     let location = root.display().to_string();
-    let files = find_pkgbuilds(&root)?;
+    let (files, unreadable) = find_pkgbuilds(&root);
     let mut writer = Writer::begin(store, ImportKind::Dir, &location, None)?;
+    for f in unreadable {
+        writer.fail(&f.path, &f.message)?;
+    }
     progress.start("reading PKGBUILDs", files.len() as u64);
     for chunk in files.chunks(BATCH * 4) {
         let results: Vec<Result<Parsed, Failure>> = chunk

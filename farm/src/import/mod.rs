@@ -193,21 +193,23 @@ impl<'s> Writer<'s> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.pending);
-        let imports: Vec<RecipeImport> = batch.iter().map(|p| p.import.clone()).collect();
+        let (imports, findings): (Vec<RecipeImport>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .map(|p| (p.import, p.findings))
+            .unzip();
         let outcomes = self.store.upsert_recipes(self.run, &imports)?;
-        for (parsed, outcome) in batch.iter().zip(outcomes) {
+        for ((import, findings), outcome) in imports.iter().zip(findings).zip(outcomes) {
             match outcome {
                 UpsertOutcome::Added => self.summary.added += 1,
                 UpsertOutcome::Updated { .. } => self.summary.updated += 1,
                 UpsertOutcome::Unchanged => self.summary.unchanged += 1,
             }
-            let recipe = &parsed.import.recipe;
+            let recipe = &import.recipe;
             self.summary.warnings += recipe.warnings.len() as u64;
             if outcome == UpsertOutcome::Unchanged {
                 continue;
             }
-            for (kind, message) in &parsed.findings {
+            for (kind, message) in &findings {
                 self.store.record_finding(
                     Some(self.run),
                     recipe.origin,

@@ -31,6 +31,7 @@ mod findings;
 mod imports;
 mod index_rows;
 mod index_writes;
+mod leases;
 mod migrations;
 mod path;
 mod recipes;
