@@ -350,11 +350,11 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             let l = want_list(&a[2], "alist-replace")?;
             Ok(Value::list(l.iter().map(|e| if car(Some(e)).is_ok_and(|k| equal(&k, &a[0])) { cons(a[0].clone(), a[1].clone()) } else { e.clone() }).collect()))
         },
-        "version-compare" => |_, a, _, _| { arity(&a, 2, "version-compare")?; let o = strverscmp(want_str(&a[0], "version-compare")?, want_str(&a[1], "version-compare")?); Ok(Value::Sym(Symbol::intern(match o { std::cmp::Ordering::Less => "<", std::cmp::Ordering::Equal => "=", std::cmp::Ordering::Greater => ">" }))) },
-        "version>?" => |_, a, _, _| { arity(&a, 2, "version>?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version>?")?, want_str(&a[1], "version>?")?).is_gt())) },
-        "version>=?" => |_, a, _, _| { arity(&a, 2, "version>=?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version>=?")?, want_str(&a[1], "version>=?")?).is_ge())) },
-        "version<?" => |_, a, _, _| { arity(&a, 2, "version<?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version<?")?, want_str(&a[1], "version<?")?).is_lt())) },
-        "version<=?" => |_, a, _, _| { arity(&a, 2, "version<=?")?; Ok(Value::Bool(strverscmp(want_str(&a[0], "version<=?")?, want_str(&a[1], "version<=?")?).is_le())) },
+        "version-compare" => |_, a, _, _| { arity(&a, 2, "version-compare")?; let o = version_order(want_str(&a[0], "version-compare")?, want_str(&a[1], "version-compare")?); Ok(Value::Sym(Symbol::intern(match o { std::cmp::Ordering::Less => "<", std::cmp::Ordering::Equal => "=", std::cmp::Ordering::Greater => ">" }))) },
+        "version>?" => |_, a, _, _| { arity(&a, 2, "version>?")?; Ok(Value::Bool(version_order(want_str(&a[0], "version>?")?, want_str(&a[1], "version>?")?).is_gt())) },
+        "version>=?" => |_, a, _, _| { arity(&a, 2, "version>=?")?; Ok(Value::Bool(version_order(want_str(&a[0], "version>=?")?, want_str(&a[1], "version>=?")?).is_ge())) },
+        "version<?" => |_, a, _, _| { arity(&a, 2, "version<?")?; Ok(Value::Bool(version_order(want_str(&a[0], "version<?")?, want_str(&a[1], "version<?")?).is_lt())) },
+        "version<=?" => |_, a, _, _| { arity(&a, 2, "version<=?")?; Ok(Value::Bool(version_order(want_str(&a[0], "version<=?")?, want_str(&a[1], "version<=?")?).is_le())) },
         "format" => |_, a, _, _| {
             arity(&a, 2, "format")?;
             if a[0].is_true() { return fail("format: only (format #f ...) is supported") }
@@ -703,44 +703,10 @@ fn record_field<'a>(a: &[Value<'a>], kind: &str, name: &str) -> EvalResult<'a> {
     }))
 }
 
-/// Version order as Guix's `version-compare` sees it.
+/// Version order as Guix's `version-compare` sees it: glibc's
+/// `strverscmp`, as the model already implements it.
 pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
-    strverscmp(a, b)
-}
-
-/// glibc's `strverscmp`, which Guix's `version-compare` calls: digit runs
-/// compare as numbers (leading zeros as fractional parts), the rest bytewise.
-fn strverscmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
-            let si = i;
-            while i < a.len() && a[i].is_ascii_digit() {
-                i += 1;
-            }
-            let sj = j;
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            let (x, y) = (&a[si..i], &b[sj..j]);
-            let o = if x.starts_with(b"0") || y.starts_with(b"0") {
-                x.cmp(y)
-            } else {
-                x.len().cmp(&y.len()).then(x.cmp(y))
-            };
-            if o.is_ne() {
-                return o;
-            }
-        } else {
-            if a[i] != b[j] {
-                return a[i].cmp(&b[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    (a.len() - i).cmp(&(b.len() - j))
+    kiln_normalizer::guix_version::guix_version_cmp(a, b)
 }
 
 fn this_package_input<'a>(it: &Interp<'a>, a: &[Value<'a>], fields: &[Field]) -> EvalResult<'a> {
