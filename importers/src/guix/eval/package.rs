@@ -1,0 +1,294 @@
+//! `package` and other record forms, package fields as Guix's records
+//! compute them, input lists and `modify-inputs`.
+
+use super::*;
+
+impl<'a> Interp<'a> {
+    pub(super) fn eval_package(
+        &self,
+        list: &'a List,
+        env: &Env<'a>,
+        inherit_from: Option<Value<'a>>,
+    ) -> EvalResult<'a> {
+        let module = env.module;
+        let mut thunks: Vec<Thunk<'a>> = vec![Thunk::Default; Field::ALL.len()];
+        let mut hidden = false;
+        let start = if inherit_from.is_some() { 2 } else { 1 };
+        let mut parent = inherit_from;
+        // As in Guix's records, each field given is bound for the fields
+        // after it (`let*`); thunked fields are evaluated on demand.
+        let mut cur = env.clone();
+        for clause in &list.items[start..] {
+            let Some(c) = clause.as_list() else {
+                return Err(self.err(module, list.line, "malformed package field"));
+            };
+            let (Some(name), Some(expr)) =
+                (c.items.first().and_then(Syntax::as_symbol), c.items.get(1))
+            else {
+                return Err(self.err(module, c.line, "malformed package field"));
+            };
+            if name == self.sym.inherit {
+                parent = Some(self.eval(expr, &cur)?);
+                continue;
+            }
+            if let Some(f) = Field::from_name(name.as_str()) {
+                if f.is_thunked() {
+                    thunks[f as usize] = Thunk::Expr(expr, cur.clone());
+                } else {
+                    match self.eval(expr, &cur) {
+                        Ok(v) => {
+                            thunks[f as usize] = Thunk::Value(v.clone());
+                            cur = Frame::child(&cur, vec![(name, v)]);
+                        }
+                        Err(e) => thunks[f as usize] = Thunk::Failed(e),
+                    }
+                }
+            }
+        }
+        if let Some(p) = parent {
+            let Value::Package(p) = p else {
+                return Err(self.err(
+                    module,
+                    list.line,
+                    format!("'inherit' of a {}, not a package", p.type_name()),
+                ));
+            };
+            hidden = p.hidden;
+            for (i, t) in thunks.iter_mut().enumerate() {
+                // `replacement` is innate: never inherited.
+                if matches!(t, Thunk::Default) && i != Field::Replacement as usize {
+                    *t = p.thunks[i].clone();
+                }
+            }
+        }
+        let mut pkg = Package::new(thunks, module, list.line);
+        pkg.hidden = hidden;
+        Ok(Value::Package(Rc::new(pkg)))
+    }
+
+    /// The value of a package field, forced once per package object.
+    pub fn field(&self, pkg: &Rc<Package<'a>>, field: Field) -> EvalResult<'a> {
+        let i = field as usize;
+        match &pkg.slots.borrow()[i] {
+            Slot::Done(v) => return v.clone(),
+            Slot::Forcing => {
+                return Err(self.err(
+                    pkg.module,
+                    pkg.line,
+                    format!("cycle: package field '{}' needs itself", field.name()),
+                ))
+            }
+            Slot::Pending => {}
+        }
+        pkg.slots.borrow_mut()[i] = Slot::Forcing;
+        self.this_package.borrow_mut().push(pkg.clone());
+        let result = match &pkg.thunks[i] {
+            Thunk::Default => Ok(default_field(field)),
+            Thunk::Value(v) => Ok(v.clone()),
+            Thunk::Failed(e) => Err(e.clone()),
+            Thunk::Expr(e, env) => {
+                if field == Field::Arguments {
+                    Ok(Value::Code(e))
+                } else {
+                    self.eval(e, env)
+                }
+            }
+            Thunk::Mapped(from, f, proc) => self.field(from, *f).and_then(|v| {
+                self.apply(
+                    &Value::Procedure(proc.clone()),
+                    vec![v],
+                    pkg.module,
+                    pkg.line,
+                )
+            }),
+        };
+        self.this_package.borrow_mut().pop();
+        let result = match result {
+            Ok(v) if field.is_inputs() => self.sanitize_inputs(v, pkg.module, pkg.line),
+            r => r,
+        };
+        pkg.slots.borrow_mut()[i] = Slot::Done(result.clone());
+        result
+    }
+
+    /// Guix's `sanitize-inputs`: labels new-style inputs.
+    pub(super) fn sanitize_inputs(&self, v: Value<'a>, module: usize, line: u32) -> EvalResult<'a> {
+        let Some(items) = v.as_slice() else {
+            return Err(self.err(
+                module,
+                line,
+                format!("inputs are a {}, not a list", v.type_name()),
+            ));
+        };
+        if let Some(first) = items.first() {
+            if matches!(first.as_slice(), Some([Value::Str(_), ..])) {
+                return Ok(v);
+            }
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.add_input_label(item)?);
+        }
+        Ok(Value::list(out))
+    }
+
+    /// Guix's `add-input-label`.
+    pub fn add_input_label(&self, item: &Value<'a>) -> EvalResult<'a> {
+        Ok(match item {
+            Value::Package(p) => Value::list(vec![self.field(p, Field::Name)?, item.clone()]),
+            _ => match item.as_slice() {
+                Some([Value::Package(p), output]) => Value::list(vec![
+                    self.field(p, Field::Name)?,
+                    Value::Package(p.clone()),
+                    output.clone(),
+                ]),
+                Some([Value::Str(_), ..]) => item.clone(),
+                _ => Value::list(vec![Value::str("_"), item.clone()]),
+            },
+        })
+    }
+
+    pub(super) fn eval_record(
+        &self,
+        kind: Symbol,
+        list: &'a List,
+        env: &Env<'a>,
+    ) -> EvalResult<'a> {
+        let module = env.module;
+        let mut fields: Vec<(Symbol, Value<'a>)> = Vec::new();
+        let mut cur = env.clone();
+        let lazy: &[&str] = match kind.as_str() {
+            "origin" => &[
+                "snippet",
+                "modules",
+                "imported-modules",
+                "patch-flags",
+                "patch-inputs",
+                "patch-guile",
+            ],
+            "build-system" => &["description", "lower"],
+            _ => &[],
+        };
+        for clause in &list.items[1..] {
+            let Some(c) = clause.as_list() else {
+                return Err(self.err(module, list.line, format!("malformed {kind} field")));
+            };
+            let (Some(name), Some(expr)) =
+                (c.items.first().and_then(Syntax::as_symbol), c.items.get(1))
+            else {
+                return Err(self.err(module, c.line, format!("malformed {kind} field")));
+            };
+            if name == self.sym.inherit {
+                let parent = self.eval(expr, &cur)?;
+                let Value::Record(r) = parent else {
+                    return Err(self.err(
+                        module,
+                        c.line,
+                        format!("'inherit' of a {}", parent.type_name()),
+                    ));
+                };
+                for (n, v) in &r.fields {
+                    if !fields.iter().any(|(f, _)| f == n) {
+                        fields.push((*n, v.clone()));
+                    }
+                }
+                continue;
+            }
+            let v = if lazy.contains(&name.as_str()) {
+                Value::Code(expr)
+            } else {
+                self.eval(expr, &cur)?
+            };
+            cur = Frame::child(&cur, vec![(name, v.clone())]);
+            match fields.iter_mut().find(|(f, _)| *f == name) {
+                Some(slot) => slot.1 = v,
+                None => fields.push((name, v)),
+            }
+        }
+        Ok(Value::Record(Rc::new(Record { kind, fields })))
+    }
+
+    pub(super) fn eval_modify_inputs(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
+        let module = env.module;
+        let Some(first) = list.items.get(1) else {
+            return Err(self.err(module, list.line, "modify-inputs without inputs"));
+        };
+        let v = self.eval(first, env)?;
+        let mut inputs: Vec<Value<'a>> = self
+            .sanitize_inputs(v, module, list.line)?
+            .as_slice()
+            .unwrap_or_default()
+            .to_vec();
+        let label_of = |v: &Value<'a>| -> Option<Rc<str>> {
+            match v.as_slice() {
+                Some([Value::Str(l), ..]) => Some(l.clone()),
+                _ => None,
+            }
+        };
+        for clause in &list.items[2..] {
+            let Some(c) = clause.as_list() else {
+                return Err(self.err(module, list.line, "malformed modify-inputs clause"));
+            };
+            let op = c
+                .items
+                .first()
+                .and_then(Syntax::as_symbol)
+                .map(Symbol::as_str);
+            let mut args = Vec::new();
+            for a in &c.items[1..] {
+                args.push(self.eval(a, env)?);
+            }
+            match op {
+                Some("delete") => {
+                    for name in &args {
+                        let Some(name) = name.as_str() else {
+                            return Err(self.err(module, c.line, "delete takes input labels"));
+                        };
+                        inputs.retain(|i| label_of(i).as_deref() != Some(name));
+                    }
+                }
+                Some("prepend") | Some("append") => {
+                    let mut new = Vec::new();
+                    for a in &args {
+                        new.push(self.add_input_label(a)?);
+                    }
+                    if op == Some("prepend") {
+                        new.append(&mut inputs);
+                        inputs = new;
+                    } else {
+                        inputs.append(&mut new);
+                    }
+                }
+                Some("replace") => {
+                    let [name, replacement] = &args[..] else {
+                        return Err(self.err(
+                            module,
+                            c.line,
+                            "replace takes a label and a package",
+                        ));
+                    };
+                    let Some(name) = name.as_str() else {
+                        return Err(self.err(module, c.line, "replace takes a label"));
+                    };
+                    for i in inputs.iter_mut() {
+                        if let Some(label) = label_of(i) {
+                            if &*label == name {
+                                let mut item = vec![Value::Str(label)];
+                                match replacement.as_slice() {
+                                    Some([p, out]) => {
+                                        item.push(p.clone());
+                                        item.push(out.clone());
+                                    }
+                                    _ => item.push(replacement.clone()),
+                                }
+                                *i = Value::list(item);
+                            }
+                        }
+                    }
+                }
+                _ => return Err(self.err(module, c.line, "unknown modify-inputs clause")),
+            }
+        }
+        Ok(Value::list(inputs))
+    }
+}

@@ -1,0 +1,444 @@
+//! The special forms the interpreter knows (`let`, `if`, `cond`, `lambda`,
+//! `define`, quasiquote and the rest), with definitions, parameter lists
+//! and quoting.
+
+use super::*;
+
+impl<'a> Interp<'a> {
+    pub(super) fn eval_special(
+        &self,
+        special: Special,
+        head: Symbol,
+        list: &'a List,
+        env: &Env<'a>,
+    ) -> EvalResult<'a> {
+        let items = &list.items;
+        let line = list.line;
+        let module = env.module;
+        let arg = |i: usize| {
+            items
+                .get(i)
+                .ok_or_else(|| self.err(module, line, format!("malformed '{head}' form")))
+        };
+        match special {
+            Special::Quote => Ok(self.quote(arg(1)?)),
+            Special::Quasiquote => self.quasi(arg(1)?, 1, env),
+            Special::If => {
+                if self.eval(arg(1)?, env)?.is_true() {
+                    self.eval(arg(2)?, env)
+                } else {
+                    match items.get(3) {
+                        Some(e) => self.eval(e, env),
+                        None => Ok(Value::Unspecified),
+                    }
+                }
+            }
+            Special::Cond => {
+                for clause in &items[1..] {
+                    let Some(c) = clause.as_list() else {
+                        return Err(self.err(module, line, "malformed cond clause"));
+                    };
+                    let Some(test) = c.items.first() else {
+                        return Err(self.err(module, line, "empty cond clause"));
+                    };
+                    let v = if test.as_symbol() == Some(self.sym.else_) {
+                        Value::Bool(true)
+                    } else {
+                        self.eval(test, env)?
+                    };
+                    if v.is_true() {
+                        if c.items.get(1).and_then(Syntax::as_symbol) == Some(self.sym.arrow) {
+                            let f = self.eval(
+                                c.items.get(2).ok_or_else(|| {
+                                    self.err(module, c.line, "nothing after '=>'")
+                                })?,
+                                env,
+                            )?;
+                            return self.apply(&f, vec![v], module, c.line);
+                        }
+                        if c.items.len() == 1 {
+                            return Ok(v);
+                        }
+                        return self.eval_seq(&c.items[1..], env);
+                    }
+                }
+                Ok(Value::Unspecified)
+            }
+            Special::Case => {
+                let key = self.eval(arg(1)?, env)?;
+                for clause in &items[2..] {
+                    let Some(c) = clause.as_list() else {
+                        return Err(self.err(module, line, "malformed case clause"));
+                    };
+                    let hit = match c.items.first() {
+                        Some(Syntax::Symbol(s)) if *s == self.sym.else_ => true,
+                        Some(Syntax::List(data)) => {
+                            data.items.iter().any(|d| equal(&self.quote(d), &key))
+                        }
+                        _ => false,
+                    };
+                    if hit {
+                        return self.eval_seq(&c.items[1..], env);
+                    }
+                }
+                Ok(Value::Unspecified)
+            }
+            Special::And => {
+                let mut v = Value::Bool(true);
+                for e in &items[1..] {
+                    v = self.eval(e, env)?;
+                    if !v.is_true() {
+                        break;
+                    }
+                }
+                Ok(v)
+            }
+            Special::Or => {
+                let mut v = Value::Bool(false);
+                for e in &items[1..] {
+                    v = self.eval(e, env)?;
+                    if v.is_true() {
+                        break;
+                    }
+                }
+                Ok(v)
+            }
+            Special::When | Special::Unless => {
+                let t = self.eval(arg(1)?, env)?.is_true();
+                if t == (special == Special::When) {
+                    self.eval_seq(&items[2..], env)
+                } else {
+                    Ok(Value::Unspecified)
+                }
+            }
+            Special::Let => {
+                if let Some(Syntax::Symbol(name)) = items.get(1) {
+                    // Named let: a local recursive procedure.
+                    let Some(bindings) = arg(2)?.as_list() else {
+                        return Err(self.err(module, line, "malformed named let"));
+                    };
+                    let mut names = Vec::new();
+                    let mut values = Vec::new();
+                    for b in &bindings.items {
+                        let (n, e) = self.let_binding(b, module, line)?;
+                        names.push(n);
+                        values.push(self.eval(e, env)?);
+                    }
+                    let frame = Frame::child(env, Vec::new());
+                    let closure = Closure {
+                        name: Some(*name),
+                        params: Params {
+                            required: names,
+                            ..Params::default()
+                        },
+                        body: &items[3..],
+                        env: frame.clone(),
+                    };
+                    let proc = Value::Procedure(Rc::new(Procedure::Closure(closure)));
+                    frame.vars.borrow_mut().push((*name, proc.clone()));
+                    return self.apply(&proc, values, module, line);
+                }
+                let Some(bindings) = arg(1)?.as_list() else {
+                    return Err(self.err(module, line, "malformed let"));
+                };
+                let mut vars = Vec::with_capacity(bindings.items.len());
+                for b in &bindings.items {
+                    let (n, e) = self.let_binding(b, module, line)?;
+                    vars.push((n, self.eval(e, env)?));
+                }
+                let frame = Frame::child(env, vars);
+                self.eval_body(&items[2..], &frame)
+            }
+            Special::LetStar | Special::Letrec => {
+                let Some(bindings) = arg(1)?.as_list() else {
+                    return Err(self.err(module, line, "malformed let*"));
+                };
+                let frame = Frame::child(env, Vec::new());
+                for b in &bindings.items {
+                    let (n, e) = self.let_binding(b, module, line)?;
+                    let v = name_closure(self.eval(e, &frame)?, n);
+                    frame.vars.borrow_mut().push((n, v));
+                }
+                self.eval_body(&items[2..], &frame)
+            }
+            Special::MLambda => {
+                let inner = self.eval_special(Special::Lambda, head, list, env)?;
+                let Value::Procedure(p) = inner else {
+                    return Err(self.err(module, line, "malformed mlambda"));
+                };
+                Ok(Value::Procedure(Rc::new(Procedure::Memo(
+                    p,
+                    RefCell::default(),
+                ))))
+            }
+            Special::Lambda => {
+                let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {
+                    Syntax::List(l) => (&l.items, l.tail.as_ref()),
+                    s @ Syntax::Symbol(_) => (&[], Some(s)),
+                    _ => return Err(self.err(module, line, "malformed lambda")),
+                };
+                let params = self.params(req, tail, module, line)?;
+                Ok(Value::Procedure(Rc::new(Procedure::Closure(Closure {
+                    name: None,
+                    params,
+                    body: &items[2..],
+                    env: env.clone(),
+                }))))
+            }
+            Special::Define => Err(self.err(module, line, "'define' in expression context")),
+            Special::Begin => self.eval_seq(&items[1..], env),
+            Special::Delay => Ok(Value::Promise(Rc::new(Promise {
+                expr: arg(1)?,
+                env: env.clone(),
+                value: RefCell::new(None),
+            }))),
+            Special::Match => self.eval_match(list, env),
+            Special::Package => self.eval_package(list, env, None),
+            Special::PackageInherit => {
+                let parent = self.eval(arg(1)?, env)?;
+                self.eval_package(list, env, Some(parent))
+            }
+            Special::Record => self.eval_record(head, list, env),
+            Special::ModifyInputs => self.eval_modify_inputs(list, env),
+            Special::Gexp => Ok(Value::Code(arg(1)?)),
+            Special::FalseIfException => match self.eval(arg(1)?, env) {
+                Ok(v) => Ok(v),
+                Err(_) => Ok(Value::Bool(false)),
+            },
+            Special::LocalFile => {
+                let file = self.eval(arg(1)?, env)?;
+                let name = match items.get(2) {
+                    Some(e) => self.eval(e, env)?,
+                    None => file.clone(),
+                };
+                Ok(Value::Record(Rc::new(Record {
+                    kind: Symbol::intern("local-file"),
+                    fields: vec![(Symbol::intern("file"), file), (self.sym.name, name)],
+                })))
+            }
+            Special::ThisPackage => {
+                Err(self.err(module, line, "'this-package' is not a procedure"))
+            }
+            Special::Assert | Special::Ignore => Ok(Value::Unspecified),
+            Special::MatchLambda => Ok(Value::Procedure(Rc::new(Procedure::MatchLambda(
+                &items[1..],
+                env.clone(),
+            )))),
+            Special::Cut => {
+                let mut parts = Vec::new();
+                let mut rest = false;
+                for i in &items[1..] {
+                    match i.as_symbol().map(Symbol::as_str) {
+                        Some("<>") => parts.push(None),
+                        Some("<...>") => rest = true,
+                        _ => parts.push(Some(self.eval(i, env)?)),
+                    }
+                }
+                Ok(Value::Procedure(Rc::new(Procedure::Cut(parts, rest))))
+            }
+            Special::ModuleRef => {
+                let (Some(name), Some(var)) = (
+                    items.get(1).map(crate::guix::load::module_name_of),
+                    items.get(2).and_then(Syntax::as_symbol),
+                ) else {
+                    return Err(self.err(module, line, "malformed module reference"));
+                };
+                let name = name.unwrap_or_default();
+                self.module_variable(&name, var)
+                    .map_err(|e| self.at(e, env, line))
+            }
+            Special::SetBang => Err(self.err(module, line, "'set!' needs real evaluation")),
+        }
+    }
+
+    /// `(define name expr)` or `(define (name . params) body...)`.
+    pub(super) fn define_form(
+        &self,
+        form: &'a Syntax,
+        env: &Env<'a>,
+    ) -> Result<(Symbol, Value<'a>), EvalError> {
+        let l = form.as_list().expect("checked by caller");
+        match l.items.get(1) {
+            Some(Syntax::Symbol(name)) => {
+                let v = match l.items.get(2) {
+                    Some(e) => self.eval(e, env)?,
+                    None => Value::Unspecified,
+                };
+                Ok((*name, name_closure(v, *name)))
+            }
+            Some(Syntax::List(_)) => self.define_procedure(form, env),
+            _ => Err(self.err(env.module, l.line, "malformed define")),
+        }
+    }
+
+    /// `(define (name . params) body...)` as a closure.
+    pub(super) fn define_procedure(
+        &self,
+        form: &'a Syntax,
+        env: &Env<'a>,
+    ) -> Result<(Symbol, Value<'a>), EvalError> {
+        let l = form.as_list().expect("a define form");
+        let Some(Syntax::List(sig)) = l.items.get(1) else {
+            return Err(self.err(env.module, l.line, "malformed procedure definition"));
+        };
+        let Some(name) = sig.items.first().and_then(Syntax::as_symbol) else {
+            return Err(self.err(env.module, l.line, "curried definitions are not supported"));
+        };
+        let params = self.params(&sig.items[1..], sig.tail.as_ref(), env.module, l.line)?;
+        let closure = Closure {
+            name: Some(name),
+            params,
+            body: &l.items[2..],
+            env: env.clone(),
+        };
+        Ok((name, Value::Procedure(Rc::new(Procedure::Closure(closure)))))
+    }
+
+    /// Parses a formal parameter list.
+    pub(super) fn params(
+        &self,
+        items: &'a [Syntax],
+        tail: Option<&'a Syntax>,
+        module: usize,
+        line: u32,
+    ) -> Result<Params<'a>, EvalError> {
+        #[derive(PartialEq)]
+        enum Mode {
+            Required,
+            Optional,
+            Key,
+            Rest,
+        }
+        let mut p = Params::default();
+        let mut mode = Mode::Required;
+        for item in items {
+            match item {
+                Syntax::Keyword(k) => {
+                    mode = match k.as_str() {
+                        "optional" => Mode::Optional,
+                        "key" => Mode::Key,
+                        "rest" => Mode::Rest,
+                        "allow-other-keys" => continue,
+                        other => {
+                            return Err(self.err(
+                                module,
+                                line,
+                                format!("unknown lambda list keyword #:{other}"),
+                            ))
+                        }
+                    }
+                }
+                Syntax::Symbol(s) => match mode {
+                    Mode::Required => p.required.push(*s),
+                    Mode::Optional => p.optional.push((*s, None)),
+                    Mode::Key => p.keys.push((*s, None)),
+                    Mode::Rest => p.rest = Some(*s),
+                },
+                Syntax::List(l) if l.items.len() == 2 && l.tail.is_none() => {
+                    let Some(s) = l.items[0].as_symbol() else {
+                        return Err(self.err(module, line, "malformed parameter"));
+                    };
+                    match mode {
+                        Mode::Optional => p.optional.push((s, Some(&l.items[1]))),
+                        Mode::Key => p.keys.push((s, Some(&l.items[1]))),
+                        _ => {
+                            return Err(self.err(module, line, "default for a required parameter"))
+                        }
+                    }
+                }
+                _ => return Err(self.err(module, line, "malformed parameter list")),
+            }
+        }
+        if let Some(t) = tail {
+            p.rest = Some(
+                t.as_symbol()
+                    .ok_or_else(|| self.err(module, line, "malformed rest parameter"))?,
+            );
+        }
+        Ok(p)
+    }
+
+    /// A quoted datum as a value.
+    pub fn quote(&self, s: &'a Syntax) -> Value<'a> {
+        match s {
+            Syntax::Symbol(sym) => Value::Sym(*sym),
+            Syntax::Keyword(k) => Value::Kw(*k),
+            Syntax::Atom(a) => atom_value(a),
+            Syntax::List(l) => {
+                let items: Vec<Value<'a>> = l.items.iter().map(|i| self.quote(i)).collect();
+                match &l.tail {
+                    None => Value::list(items),
+                    Some(t) => items
+                        .into_iter()
+                        .rev()
+                        .fold(self.quote(t), |acc, x| cons(x, acc)),
+                }
+            }
+            Syntax::Vector(l) => Value::Vector(l.items.iter().map(|i| self.quote(i)).collect()),
+        }
+    }
+
+    pub(super) fn quasi(&self, s: &'a Syntax, depth: usize, env: &Env<'a>) -> EvalResult<'a> {
+        let Syntax::List(l) = s else {
+            if let Syntax::Vector(l) = s {
+                let mut items = Vec::new();
+                for i in &l.items {
+                    items.push(self.quasi(i, depth, env)?);
+                }
+                return Ok(Value::Vector(items.into()));
+            }
+            return Ok(self.quote(s));
+        };
+        if l.items.len() == 2 && l.tail.is_none() {
+            if let Some(h) = l.items[0].as_symbol() {
+                if h == self.sym.unquote {
+                    if depth == 1 {
+                        return self.eval(&l.items[1], env);
+                    }
+                    let inner = self.quasi(&l.items[1], depth - 1, env)?;
+                    return Ok(Value::list(vec![Value::Sym(h), inner]));
+                }
+                if h == self.sym.quasiquote {
+                    let inner = self.quasi(&l.items[1], depth + 1, env)?;
+                    return Ok(Value::list(vec![Value::Sym(h), inner]));
+                }
+            }
+        }
+        let mut items = Vec::with_capacity(l.items.len());
+        for item in &l.items {
+            if let Some(il) = item.as_list() {
+                if il.items.len() == 2 && il.items[0].as_symbol() == Some(self.sym.unquote_splicing)
+                {
+                    if depth == 1 {
+                        let v = self.eval(&il.items[1], env)?;
+                        match v.as_slice() {
+                            Some(xs) => items.extend(xs.iter().cloned()),
+                            None => {
+                                return Err(self.err(
+                                    env.module,
+                                    il.line,
+                                    format!("unquote-splicing of a {}", v.type_name()),
+                                ))
+                            }
+                        }
+                        continue;
+                    }
+                    let inner = self.quasi(&il.items[1], depth - 1, env)?;
+                    items.push(Value::list(vec![
+                        Value::Sym(self.sym.unquote_splicing),
+                        inner,
+                    ]));
+                    continue;
+                }
+            }
+            items.push(self.quasi(item, depth, env)?);
+        }
+        match &l.tail {
+            None => Ok(Value::list(items)),
+            Some(t) => {
+                let tail = self.quasi(t, depth, env)?;
+                Ok(items.into_iter().rev().fold(tail, |acc, x| cons(x, acc)))
+            }
+        }
+    }
+}
