@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use graph::{DependencyGraph, EdgeKind};
+pub use graph::{DependencyGraph, Edge, EdgeKind};
 
 /// The hasher for name-keyed maps the planner reads (build durations):
 /// a fast non-cryptographic one, as the keys are not chosen by an attacker
@@ -103,9 +103,9 @@ pub fn plan(graph: &DependencyGraph, changed: &[&str], opts: PlanOptions) -> Reb
         }
         in_plan[n] = true;
         members.push(n);
-        for &(d, kind) in graph.dependents_of(n) {
-            if follows(kind) && !in_plan[d] {
-                stack.push(d);
+        for e in graph.dependents_of(n) {
+            if follows(e.kind()) && !in_plan[e.node()] {
+                stack.push(e.node());
             }
         }
     }
@@ -125,8 +125,9 @@ pub fn plan(graph: &DependencyGraph, changed: &[&str], opts: PlanOptions) -> Reb
     let mut chain_prev: Vec<Option<usize>> = vec![None; components.len()];
     for (c, nodes) in components.iter().enumerate() {
         for &n in nodes {
-            for &(dep, kind) in graph.dependencies_of(n) {
-                if !follows(kind) || !in_plan[dep] {
+            for e in graph.dependencies_of(n) {
+                let dep = e.node();
+                if !follows(e.kind()) || !in_plan[dep] {
                     continue;
                 }
                 let dc = component_of[dep];
@@ -154,15 +155,15 @@ pub fn plan(graph: &DependencyGraph, changed: &[&str], opts: PlanOptions) -> Reb
     let waves: Vec<Vec<String>> = wave_nodes
         .into_iter()
         .map(|mut w| {
-            w.sort_unstable_by(|&a, &b| graph.name(a).cmp(graph.name(b)));
+            w.sort_unstable_by(|&a, &b| graph.cmp_names(a, b));
             w.into_iter().map(|n| graph.name(n).to_owned()).collect()
         })
         .collect();
     let longest_chain = match (0..components.len()).max_by_key(|&c| wave_of[c]) {
         Some(mut c) => {
-            let mut chain = vec![graph.name(components[c][0]).to_owned()];
+            let mut chain = vec![graph.name(components.get(c)[0]).to_owned()];
             while let Some(p) = chain_prev[c] {
-                chain.push(graph.name(components[p][0]).to_owned());
+                chain.push(graph.name(components.get(p)[0]).to_owned());
                 c = p;
             }
             chain.reverse();

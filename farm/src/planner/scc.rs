@@ -3,6 +3,35 @@
 
 use super::graph::{DependencyGraph, EdgeKind};
 
+/// Strongly connected components, stored flat: component `c` is
+/// `nodes[starts[c]..starts[c + 1]]`.
+pub(super) struct Components {
+    nodes: Vec<usize>,
+    starts: Vec<usize>,
+}
+
+impl Components {
+    /// Number of components.
+    pub(super) fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Whether there are none.
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The nodes of component `c`.
+    pub(super) fn get(&self, c: usize) -> &[usize] {
+        &self.nodes[self.starts[c]..self.starts[c + 1]]
+    }
+
+    /// Every component in order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.starts.windows(2).map(|w| &self.nodes[w[0]..w[1]])
+    }
+}
+
 /// Components of `members` (nodes with `in_plan` set), following edges from
 /// a recipe to its dependencies. Components come out with dependencies
 /// before dependents.
@@ -11,14 +40,17 @@ pub(super) fn strongly_connected(
     members: &[usize],
     in_plan: &[bool],
     follows: &dyn Fn(EdgeKind) -> bool,
-) -> Vec<Vec<usize>> {
+) -> Components {
     const UNSEEN: usize = usize::MAX;
     let n = graph.len();
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0usize; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
-    let mut components = Vec::new();
+    let mut components = Components {
+        nodes: Vec::with_capacity(members.len()),
+        starts: vec![0],
+    };
     let mut next = 0usize;
     // Call frames: (node, position in its dependency list).
     let mut frames: Vec<(usize, usize)> = Vec::new();
@@ -34,9 +66,10 @@ pub(super) fn strongly_connected(
         on_stack[root] = true;
         while let Some(&mut (v, ref mut pos)) = frames.last_mut() {
             let deps = graph.dependencies_of(v);
-            if let Some(&(w, kind)) = deps.get(*pos) {
+            if let Some(&e) = deps.get(*pos) {
                 *pos += 1;
-                if !in_plan[w] || !follows(kind) {
+                let w = e.node();
+                if !in_plan[w] || !follows(e.kind()) {
                     continue;
                 }
                 if index[w] == UNSEEN {
@@ -56,15 +89,14 @@ pub(super) fn strongly_connected(
                 low[parent] = low[parent].min(low[v]);
             }
             if low[v] == index[v] {
-                let mut component = Vec::new();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
-                    component.push(w);
+                    components.nodes.push(w);
                     if w == v {
                         break;
                     }
                 }
-                components.push(component);
+                components.starts.push(components.nodes.len());
             }
         }
     }

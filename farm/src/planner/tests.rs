@@ -147,3 +147,17 @@ fn a_chain_of_100000_does_not_overflow() {
     assert_eq!(p.waves.len(), 100_000);
     assert_eq!(p.longest_chain.len(), 100_000);
 }
+
+#[test]
+fn recipes_added_after_a_first_finish_still_sort_by_name() {
+    let mut g = graph(&[("zeta", "libfoo"), ("alpha", "libfoo")]);
+    // Added after a first `finish`: the second one ranks them too.
+    g.add_dependency("mid", "libfoo", EdgeKind::Runtime);
+    g.add_dependency("aardvark", "libfoo", EdgeKind::Runtime);
+    g.finish();
+    let p = plan(&g, &["libfoo"], PlanOptions::default());
+    assert_eq!(
+        p.waves,
+        vec![vec!["libfoo"], vec!["aardvark", "alpha", "mid", "zeta"]]
+    );
+}

@@ -102,7 +102,7 @@ pub fn plan_advisory(
                 graph
                     .dependencies_of(n)
                     .iter()
-                    .any(|&(d, _)| rebuilt.contains(graph.name(d)))
+                    .any(|e| rebuilt.contains(graph.name(e.node())))
             });
             let against =
                 built_against_affected(store, origin, name, advisory, &fixed_names(&fixed))?;
@@ -204,8 +204,8 @@ pub fn queue_wave(
         };
         let mut waits_on = Vec::new();
         if let Some(node) = graph.find(name) {
-            for &(dep, _) in graph.dependencies_of(node) {
-                if let Some(b) = builds.get(graph.name(dep)) {
+            for e in graph.dependencies_of(node) {
+                if let Some(b) = builds.get(graph.name(e.node())) {
                     if !waits_on.contains(b) {
                         waits_on.push(*b);
                     }
