@@ -9,6 +9,7 @@ pub mod compare;
 pub mod config;
 pub mod coordinator;
 pub mod import;
+pub mod log_index;
 pub mod planner;
 pub mod scheduler;
 pub mod sources;

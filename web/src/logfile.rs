@@ -2,11 +2,15 @@
 //! (seeking from the end), the lines before an offset (for "load earlier"),
 //! a window around a line number (for permalinks), what was appended since
 //! an offset (for live following), and a search through the file. A log
-//! can be 100 MB; only line numbering reads it through, in blocks.
+//! can be 100 MB: a finished log is numbered through its line index
+//! ([`LineIndex`]), reading one block; only a running one is counted
+//! through, in blocks.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+
+use kiln_farm::log_index::LineIndex;
 
 /// Block size for reading backwards and counting lines.
 const BLOCK: usize = 256 * 1024;
@@ -37,6 +41,33 @@ fn to_line(bytes: &[u8]) -> String {
         s
     } else {
         String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// How lines before an offset are counted.
+enum Numbering {
+    /// The log is final: use its line index, making it if missing.
+    Final,
+    /// The log may still grow: use a saved index only if it fits.
+    Growing,
+}
+
+/// Lines before byte `upto` of the log at `path` (open as `file`, of
+/// `size` bytes): through the line index when there is one for this size.
+fn lines_before(
+    path: &Path,
+    file: &mut File,
+    size: u64,
+    upto: u64,
+    numbering: Numbering,
+) -> io::Result<u64> {
+    let index = match numbering {
+        Numbering::Final => Some(LineIndex::load_or_make(path, size)?),
+        Numbering::Growing => LineIndex::load(path, size),
+    };
+    match index {
+        Some(index) => index.lines_before(file, upto),
+        None => count_lines(file, upto),
     }
 }
 
@@ -120,13 +151,19 @@ fn line_end(file: &mut File, size: u64, complete: bool) -> io::Result<u64> {
     Ok(0)
 }
 
-/// The last `max_lines` lines of the log at `path`. With `complete`, a
-/// last line without its newline yet is left for later.
+/// The last `max_lines` lines of the log at `path`. With `complete` (the
+/// build is running), a last line without its newline yet is left for
+/// later; without it the log is final and gets a line index if it has none.
 pub fn tail(path: &Path, max_lines: usize, complete: bool) -> io::Result<Chunk> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
     let end = line_end(&mut file, size, complete)?;
-    chunk_before(&mut file, size, end, max_lines)
+    let numbering = if complete {
+        Numbering::Growing
+    } else {
+        Numbering::Final
+    };
+    chunk_before(path, &mut file, size, end, max_lines, numbering)
 }
 
 /// The `max_lines` lines ending at byte `end` (clamped to a line boundary
@@ -135,13 +172,20 @@ pub fn read_before(path: &Path, end: u64, max_lines: usize) -> io::Result<Chunk>
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
     let end = line_end(&mut file, end.min(size), true)?;
-    chunk_before(&mut file, size, end, max_lines)
+    chunk_before(path, &mut file, size, end, max_lines, Numbering::Growing)
 }
 
-fn chunk_before(file: &mut File, size: u64, end: u64, max_lines: usize) -> io::Result<Chunk> {
+fn chunk_before(
+    path: &Path,
+    file: &mut File,
+    size: u64,
+    end: u64,
+    max_lines: usize,
+    numbering: Numbering,
+) -> io::Result<Chunk> {
     let start = start_of_last_lines(file, end, max_lines.max(1))?;
     let lines = read_range(file, start, end)?;
-    let first_line = count_lines(file, start)? + 1;
+    let first_line = lines_before(path, file, size, start, numbering)? + 1;
     Ok(Chunk {
         start,
         end,
@@ -151,15 +195,16 @@ fn chunk_before(file: &mut File, size: u64, end: u64, max_lines: usize) -> io::R
     })
 }
 
-/// Up to `context` lines either side of line `line_no`.
+/// Up to `context` lines either side of line `line_no` (from the nearest
+/// block boundary before them when the log has a line index).
 pub fn read_around(path: &Path, line_no: u64, context: usize) -> io::Result<Chunk> {
-    let file = File::open(path)?;
+    let mut file = File::open(path)?;
     let size = file.metadata()?.len();
     let first = line_no.saturating_sub(context as u64).max(1);
     let last = line_no + context as u64;
+    let (mut offset, mut n) = LineIndex::load(path, size).map_or((0, 0), |i| i.seek_line(first));
+    file.seek(SeekFrom::Start(offset))?;
     let mut reader = BufReader::with_capacity(BLOCK, file);
-    let mut offset = 0u64;
-    let mut n = 0u64;
     let mut start = 0u64;
     let mut lines = Vec::new();
     let mut buf = Vec::new();
@@ -327,5 +372,41 @@ mod tests {
         let hits = search(f.path(), "LINE 4", 100).unwrap();
         assert_eq!(hits.first().map(|h| h.0), Some(4));
         assert_eq!(hits.len(), 11);
+    }
+
+    #[test]
+    fn finished_log_is_numbered_through_its_line_index() {
+        // Long enough for several index blocks, with lines that straddle them.
+        let text: String = (1..=150_000)
+            .map(|i| format!("line {i} {}\n", "y".repeat(i % 40)))
+            .collect();
+        assert!(text.len() as u64 > 3 * kiln_farm::log_index::BLOCK);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("1.log");
+        std::fs::write(&path, &text).unwrap();
+        let index_path = LineIndex::path_for(&path);
+
+        let running = tail(&path, 3, true).unwrap();
+        assert_eq!(running.first_line, 149_998);
+        assert!(!index_path.exists(), "a growing log gets no index");
+
+        let done = tail(&path, 3, false).unwrap();
+        assert_eq!(done.first_line, 149_998);
+        assert!(done.lines[0].starts_with("line 149998 "));
+        assert!(index_path.exists(), "a finished log is indexed");
+        let earlier = read_before(&path, done.start, 2).unwrap();
+        assert_eq!(earlier.first_line, 149_996);
+
+        for line in [1u64, 40_000, 99_999, 150_000] {
+            let c = read_around(&path, line, 1).unwrap();
+            let want = line.saturating_sub(1).max(1);
+            assert_eq!(c.first_line, want, "{line}");
+            assert!(
+                c.lines[0].starts_with(&format!("line {want} ")),
+                "{line}: {:?}",
+                c.lines
+            );
+            assert!(text[c.start as usize..].starts_with(&c.lines[0]), "{line}");
+        }
     }
 }

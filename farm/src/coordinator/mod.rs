@@ -526,6 +526,11 @@ impl Coordinator {
         // The capped log replaces the streamed one (which a runaway build
         // could have made huge).
         let _ = std::fs::write(log_path, &report.log);
+        // The log is final now: its line index lets the dashboard number
+        // the last lines of a huge log without reading all of it.
+        if let Err(e) = crate::log_index::LineIndex::of_bytes(&report.log).save(log_path) {
+            tracing::warn!(build = build.id.0, error = %e, "could not save the log's line index");
+        }
         let mut artifacts = Vec::new();
         let mut problem = None;
         for a in &report.artifacts {

@@ -132,8 +132,13 @@ async fn samples_build_in_dependency_order_against_the_dependency_artifact() {
             inputs[0].artifact_sha256.as_ref(),
             Some(&artifacts[0].sha256)
         );
-        let log = std::fs::read_to_string(b.log_path.unwrap()).unwrap();
+        let log_path = std::path::PathBuf::from(b.log_path.unwrap());
+        let log = std::fs::read_to_string(&log_path).unwrap();
         assert!(log.contains("installing 1 dependency package"), "{log}");
+        assert!(
+            crate::log_index::LineIndex::load(&log_path, log.len() as u64).is_some(),
+            "the finished log has its line index"
+        );
     }
     // Subscribers saw the log lines as they came.
     let mut lines = 0;
