@@ -183,3 +183,105 @@ fn serve_web_only_answers_pages_and_the_api() {
     let api = api.expect("the API answers");
     assert!(api.contains("zlib"), "{api}");
 }
+
+/// Whether the local engine has a Kiln build image (`kiln image bootstrap`).
+fn build_image_present() -> bool {
+    Command::new("docker")
+        .args(["image", "ls", "-q", "kiln-build"])
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
+}
+
+/// Sends `request` (a whole HTTP/1.0 request) to 127.0.0.1:`port` and
+/// returns the response's JSON body.
+fn http_json(port: u16, request: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn serve_runs_a_build_queued_through_the_api_and_stops_on_interrupt() {
+    if !build_image_present() {
+        eprintln!(
+            "skipping: no Docker engine with a kiln-build image (run `kiln image bootstrap`)"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.db");
+    let arch = samples("arch");
+    assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = tmp.path().join("kiln.toml");
+    std::fs::write(
+        &config,
+        format!("[web]\naddress = \"127.0.0.1:{port}\"\ntoken = \"s3cret\"\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "serve",
+        ])
+        .env("XDG_DATA_HOME", tmp.path())
+        .spawn()
+        .expect("kiln serve starts");
+    let mut up = false;
+    for _ in 0..300 {
+        if http_get(port, "/").is_some() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the dashboard answers");
+    let body = r#"{"names":["libfoo"]}"#;
+    let queued = http_json(
+        port,
+        &format!(
+            "POST /api/v1/builds HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let id = queued["queued"][0]["build"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{queued}"));
+    let mut status = String::new();
+    for _ in 0..600 {
+        let b = http_json(
+            port,
+            &format!("GET /api/v1/builds/{id} HTTP/1.0\r\nHost: x\r\n\r\n"),
+        );
+        status = b["build"]["status"].as_str().unwrap_or_default().to_owned();
+        if status == "succeeded" || status == "failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let log = http_get(port, &format!("/builds/{id}/log")).unwrap_or_default();
+    // Ctrl-C: the server stops the scheduler and the dashboard and exits.
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(status, "succeeded", "libfoo's build through kiln serve");
+    assert!(log.contains("Finished making: libfoo"), "{log}");
+    assert!(
+        interrupted && exit.success(),
+        "kiln serve exits cleanly: {exit}"
+    );
+}
