@@ -1,7 +1,10 @@
 //! Translation end to end: the sample recipes through both emitters
-//! (snapshots), emitted PKGBUILDs read back through the PKGBUILD importer,
-//! and the validity of the whole PKGBUILD corpus translated to Guix forms,
-//! checked by Guile's own reader.
+//! (snapshots) and emitted PKGBUILDs read back through the PKGBUILD
+//! importer; the validity of the corpora translated, measured in
+//! [`arch_to_guix`] (the PKGBUILD corpus as Guix forms, read back by Guile
+//! and by Kiln's Guix reader) and [`guix_to_arch`] (the Guix corpus as
+//! PKGBUILDs, checked by `bash -n`, `makepkg --printsrcinfo` and the
+//! PKGBUILD importer).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,6 +12,13 @@ use std::process::Command;
 use kiln_normalizer::emit::{guix, nix_base32, pkgbuild};
 use kiln_normalizer::mapping::Mappings;
 use kiln_normalizer::{Recipe, Relation};
+
+#[path = "translate_corpus/arch_to_guix.rs"]
+mod arch_to_guix;
+#[path = "translate_corpus/guix_to_arch.rs"]
+mod guix_to_arch;
+#[path = "translate_corpus/makepkg.rs"]
+mod makepkg;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -112,142 +122,6 @@ fn emitted_pkgbuilds_pass_bash_and_read_back() {
             .collect();
         assert_eq!(deps, want, "{name}");
     }
-}
-
-/// Guile reads each form between `;;; kiln-form NAME` markers on its own
-/// and prints `ok NAME` for a `(define-public SYMBOL (package FIELD...))`
-/// whose fields are all package fields with a string name, or what went
-/// wrong. One Guile process for the whole file.
-///
-/// Guix modules read `#~`, `#$` and `#+` through reader extensions that
-/// `(guix gexp)` installs; the script installs the same extensions (each
-/// reads the next datum) since Guix itself is not on this machine.
-const GUILE_CHECK: &str = r#"
-(use-modules (ice-9 textual-ports))
-(read-hash-extend #\~ (lambda (chr port) (list 'gexp (read port))))
-(read-hash-extend #\$ (lambda (chr port) (list 'ungexp (read port))))
-(read-hash-extend #\+ (lambda (chr port) (list 'ungexp-native (read port))))
-(define marker "\n;;; kiln-form ")
-(define known-fields
-  '(name version source build-system arguments native-inputs inputs
-    propagated-inputs outputs home-page synopsis description license))
-(define text (call-with-input-file FILE get-string-all))
-(define (verdict chunk)
-  (catch #t
-    (lambda ()
-      (let* ((port (open-input-string chunk))
-             (datum (read port)))
-        (cond ((eof-object? datum) "empty")
-              ((not (eof-object? (read port))) "extra-datum")
-              ((and (list? datum) (= (length datum) 3)
-                    (eq? (car datum) 'define-public)
-                    (symbol? (cadr datum))
-                    (pair? (caddr datum))
-                    (eq? (car (caddr datum)) 'package))
-               (let ((fields (cdr (caddr datum))))
-                 (cond ((not (and-map (lambda (f) (and (pair? f) (memq (car f) known-fields)))
-                                      fields))
-                        "unknown-field")
-                       ((not (string? (cadr (assq 'name fields)))) "name-not-string")
-                       (else "ok"))))
-              (else "wrong-shape"))))
-    (lambda (key . args) (string-append "error:" (symbol->string key)))))
-(let loop ((start 0))
-  (let ((m (string-contains text marker start)))
-    (when m
-      (let* ((name-start (+ m (string-length marker)))
-             (name-end (string-index text #\newline name-start))
-             (name (substring text name-start name-end))
-             (next (or (string-contains text marker name-end) (string-length text))))
-        (display (verdict (substring text name-end next)))
-        (display " ")
-        (display name)
-        (newline)
-        (loop next)))))
-"#;
-
-fn guile_available() -> bool {
-    Command::new("guile")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// The least share of corpus PKGBUILDs whose Guix form Guile must read.
-const GUILE_READ_FLOOR: f64 = 0.99;
-
-#[test]
-fn corpus_pkgbuilds_translate_to_forms_guile_reads() {
-    let corpus = root().join("../shared/corpus/pkgbuild");
-    if !corpus.is_dir() {
-        eprintln!("skipping: no PKGBUILD corpus at {}", corpus.display());
-        return;
-    }
-    if !guile_available() {
-        eprintln!("skipping: guile is not installed");
-        return;
-    }
-    let maps = Mappings::builtin();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("PKGBUILD").is_file())
-        .collect();
-    dirs.sort();
-    let mut forms = String::new();
-    let (mut imported, mut import_failed, mut warnings) = (0usize, 0usize, 0usize);
-    for dir in &dirs {
-        let label = dir.file_name().unwrap().to_string_lossy().into_owned();
-        match kiln_importers::pkgbuild::read_file(&dir.join("PKGBUILD")) {
-            Ok(recipe) => {
-                let emitted = guix::package_form(&recipe, maps);
-                warnings += emitted.warnings.len();
-                forms.push_str(&format!("\n;;; kiln-form {label}\n"));
-                forms.push_str(&emitted.text);
-                imported += 1;
-            }
-            Err(e) => {
-                eprintln!("import failed: {e}");
-                import_failed += 1;
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("forms.scm");
-    std::fs::write(&file, &forms).unwrap();
-    let script = GUILE_CHECK.replace("FILE", &format!("{:?}", file.to_string_lossy()));
-    let out = Command::new("guile")
-        .args(["--no-auto-compile", "-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "guile: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let mut ok = 0usize;
-    for line in stdout.lines() {
-        if line.starts_with("ok ") {
-            ok += 1;
-        } else {
-            eprintln!("guile: {line}");
-        }
-    }
-    assert_eq!(stdout.lines().count(), imported, "guile judged every form");
-    let share = ok as f64 / dirs.len() as f64;
-    eprintln!(
-        "translate corpus: {} PKGBUILDs, {imported} imported ({import_failed} failed), \
-         {ok} Guix forms read by Guile = {:.2}% of all; {warnings} translation warnings",
-        dirs.len(),
-        share * 100.0
-    );
-    assert!(
-        share >= GUILE_READ_FLOOR,
-        "only {:.2}% of the corpus translated to forms Guile reads (floor {:.0}%)",
-        share * 100.0,
-        GUILE_READ_FLOOR * 100.0
-    );
 }
 
 /// Every Guix name in `recipes/mappings/names.tsv` is a package name or a

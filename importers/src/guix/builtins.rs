@@ -344,7 +344,6 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             }
             Ok(Value::str(&out))
         },
-        "content-hash" => |_, a, _, _| { arity(&a, 1, "content-hash")?; Ok(a[0].clone()) },
         "alist-replace" => |_, a, _, _| {
             arity(&a, 3, "alist-replace")?;
             let l = want_list(&a[2], "alist-replace")?;

@@ -220,14 +220,16 @@ pub fn build<'a>(
     if let Some(o) = origin {
         if let Some(src) = recipe_source(&source_json) {
             recipe.base.source.all = Some(vec![src]);
-            let sha = source_json.get("sha256_hex").and_then(Json::as_str);
-            recipe
-                .base
-                .checksums
-                .entry(ChecksumKind::Sha256)
-                .or_default()
-                .all = Some(vec![match sha {
-                Some(h) => Checksum::Digest(h.to_owned()),
+            let kind = match source_json.get("hash_algorithm").and_then(Json::as_str) {
+                Some("sha512") => ChecksumKind::Sha512,
+                _ => ChecksumKind::Sha256,
+            };
+            let hex = source_json
+                .get("hash_nix_base32")
+                .and_then(Json::as_str)
+                .and_then(nix_base32_to_hex);
+            recipe.base.checksums.entry(kind).or_default().all = Some(vec![match hex {
+                Some(h) => Checksum::Digest(h),
                 None => Checksum::Skip,
             }]);
         }
@@ -325,7 +327,13 @@ fn recipe_source(source: &Json) -> Option<Source> {
                         .and_then(Json::as_str)
                         .map(|c| format!("#revision={c}")),
                 ),
-                "svn-reference" => ("svn+", r.get("revision").map(|c| format!("#revision={c}"))),
+                "svn-reference" => (
+                    "svn+",
+                    r.get("revision").map(|c| match c {
+                        Json::String(s) => format!("#revision={s}"),
+                        number => format!("#revision={number}"),
+                    }),
+                ),
                 "bzr-reference" => (
                     "bzr+",
                     r.get("revision")
@@ -492,7 +500,13 @@ fn origin_json(o: &super::value::Record<'_>) -> Json {
         .and_then(|h| h.get("text"))
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let algorithm = hash
+        .and_then(|h| h.get("algorithm"))
+        .and_then(Value::as_str)
+        .unwrap_or("sha256")
+        .to_owned();
     let hex = nix.as_deref().and_then(nix_base32_to_hex);
+    let is_sha256 = algorithm == "sha256";
     let patches: Vec<Json> = match o.get("patches") {
         Some(v) => v
             .as_slice()
@@ -526,9 +540,9 @@ fn origin_json(o: &super::value::Record<'_>) -> Json {
         "method": method,
         "uri": uri,
         "file_name": o.get("file-name").and_then(Value::as_str),
-        "hash_algorithm": "sha256",
-        "sha256": nix,
-        "sha256_hex": hex,
+        "hash_algorithm": algorithm,
+        "sha256": nix.clone().filter(|_| is_sha256),
+        "sha256_hex": hex.filter(|_| is_sha256),
         "hash_nix_base32": nix,
         "patches": patches,
         "snippet": snippet,

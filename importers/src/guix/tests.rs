@@ -378,6 +378,52 @@ fn inherit_cycle_is_an_error_and_the_rest_goes_on() {
     assert_eq!(record(&eval, "ok")["name"], "ok");
 }
 
+/// Regression: `(content-hash VALUE sha512)` failed on the unbound
+/// `sha512`, losing the whole origin; and svn revisions read back quoted.
+#[test]
+fn content_hash_algorithm_and_svn_revision_read_as_written() {
+    let text = r#"
+(define-module (gnu packages hashes)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define-public p512
+  (package (name "p512") (version "1") (build-system gnu-build-system)
+    (source (origin (method url-fetch) (uri "https://example.org/p-1.tar.gz")
+              (hash (content-hash
+                     (base32 "3nfa454r5gv0z7fr9rpw08rp2xarpdcasnccdb7wp0hqv34b0zkz605p25q4gy53xah23nny94gs2w59ad1gczsa5qw0nmf8l7vmf95")
+                     sha512))))
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+(define-public psvn
+  (package (name "psvn") (version "1505") (build-system gnu-build-system)
+    (source (origin (method svn-fetch)
+              (uri (svn-reference (url "https://svn.example.org/trunk") (revision 1505)))
+              (sha256 #f)))
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/hashes.scm", text)]);
+    let p = eval
+        .packages
+        .iter()
+        .find(|p| p.record["variable"] == "p512")
+        .unwrap();
+    assert!(p.recipe.warnings.is_empty(), "{:?}", p.recipe.warnings);
+    assert_eq!(p.record["source"]["hash_algorithm"], "sha512");
+    assert_eq!(p.record["source"]["sha256"], serde_json::Value::Null);
+    let sums = &p.recipe.base.checksums[&kiln_normalizer::ChecksumKind::Sha512];
+    // sha512 of "kiln".
+    assert_eq!(
+        sums.iter_all().next().unwrap().to_string(),
+        "25b9ba0f45ae5ac07151fab3179a4a850bfd48f2d60e01551fc53f828bb805983f3f58646c0cc1e56735c6ac56acddacbab819017e73caee7cb05fc9a410e5ec"
+    );
+    let svn = eval
+        .packages
+        .iter()
+        .find(|p| p.record["variable"] == "psvn")
+        .unwrap();
+    let src = svn.recipe.base.source.iter_all().next().unwrap();
+    assert_eq!(src.fragment(), Some(("revision", "1505")));
+}
+
 #[test]
 fn unknown_procedure_marks_the_field_unknown() {
     let text = r#"

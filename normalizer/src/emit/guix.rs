@@ -67,7 +67,9 @@ const MIRRORS: [(&str, &str); 8] = [
     ("https://cpan.metacpan.org/", "mirror://cpan/"),
 ];
 
-fn mirror_url(url: &str) -> String {
+/// `url` with a `mirror://` prefix Guix knows in place of the spelled-out
+/// mirror it starts with, else `url` unchanged.
+pub fn mirror_url(url: &str) -> String {
     for (long, short) in MIRRORS {
         if let Some(rest) = url.strip_prefix(long) {
             return format!("{short}{rest}");
@@ -237,6 +239,10 @@ impl Form<'_> {
                     .map(|(_, value)| value)
                     .filter(|v| !v.is_empty());
                 match pinned {
+                    // Subversion revisions are numbers in Guix.
+                    Some(p) if vcs == Vcs::Svn && p.bytes().all(|b| b.is_ascii_digit()) => {
+                        self.line(20, &format!("({field} {p})))"));
+                    }
                     Some(p) => self.line(20, &format!("({field} {})))", with_version(p, v))),
                     None => {
                         self.comment(20, "The PKGBUILD follows the branch head: pin a commit.");

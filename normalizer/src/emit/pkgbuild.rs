@@ -45,7 +45,7 @@ fn with_pkgver(text: &str, version: Option<&str>) -> String {
 }
 
 /// `mirror://` URLs of Guix spelled out for makepkg (one mirror each).
-const MIRRORS: [(&str, &str); 9] = [
+const MIRRORS: [(&str, &str); 18] = [
     ("mirror://gnu/", "https://ftp.gnu.org/gnu/"),
     (
         "mirror://sourceforge/",
@@ -61,9 +61,23 @@ const MIRRORS: [(&str, &str); 9] = [
     ("mirror://xorg/", "https://www.x.org/releases/"),
     ("mirror://apache/", "https://archive.apache.org/dist/"),
     ("mirror://hackage/", "https://hackage.haskell.org/"),
+    ("mirror://kde/", "https://download.kde.org/"),
+    ("mirror://mate/", "https://pub.mate-desktop.org/releases/"),
+    ("mirror://debian/", "https://ftp.debian.org/debian/"),
+    ("mirror://gnupg/", "https://gnupg.org/ftp/gcrypt/"),
+    ("mirror://netfilter.org/", "https://www.netfilter.org/pub/"),
+    ("mirror://openbsd/", "https://ftp.openbsd.org/pub/OpenBSD/"),
+    ("mirror://gcc/", "https://gcc.gnu.org/pub/gcc/"),
+    ("mirror://cran/", "https://cran.r-project.org/"),
+    (
+        "mirror://imagemagick/",
+        "https://sunsite.icm.edu.pl/packages/ImageMagick/releases/",
+    ),
 ];
 
-fn expand_mirror(url: &str) -> Option<String> {
+/// `url` with a Guix `mirror://` prefix spelled out as one mirror makepkg
+/// can fetch from; `None` for a mirror Kiln does not know.
+pub fn expand_mirror(url: &str) -> Option<String> {
     if !url.starts_with("mirror://") {
         return Some(url.to_owned());
     }

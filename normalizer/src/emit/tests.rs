@@ -178,3 +178,51 @@ fn guix_cmake_recipe_to_pkgbuild() {
     let e = pkgbuild::pkgbuild(&r, Mappings::builtin());
     insta::assert_snapshot!(shown(&e));
 }
+
+/// Regression: Guix's `mirror://debian/`, `kde`, `mate` and the rest were
+/// written as is, a URL makepkg cannot fetch, with the sha256 dropped.
+#[test]
+fn guix_mirrors_of_the_corpus_are_spelled_out_for_makepkg() {
+    for mirror in [
+        "cpan",
+        "sourceforge",
+        "gnu",
+        "gnome",
+        "kde",
+        "xorg",
+        "savannah",
+        "apache",
+        "kernel.org",
+        "mate",
+        "debian",
+        "hackage",
+        "gnupg",
+        "netfilter.org",
+        "openbsd",
+        "imagemagick",
+        "gcc",
+        "cran",
+    ] {
+        let url = format!("mirror://{mirror}/some/file-1.0.tar.gz");
+        let full = pkgbuild::expand_mirror(&url).unwrap_or_default();
+        assert!(
+            full.starts_with("https://") && full.ends_with("/some/file-1.0.tar.gz"),
+            "{url} -> {full:?}"
+        );
+    }
+    assert_eq!(pkgbuild::expand_mirror("mirror://nowhere/x"), None);
+}
+
+/// Regression: a Subversion revision was written as a string; Guix's
+/// `svn-reference` takes a number.
+#[test]
+fn svn_revision_is_a_number_in_guix_forms() {
+    let mut r = Recipe::new(Origin::Arch, "svnfoo");
+    r.pkgver = Some("1.0.r1505".into());
+    r.base.source.all = Some(vec![Source::new(
+        "svnfoo::svn+https://svn.example.org/trunk#revision=1505",
+    )
+    .unwrap()]);
+    let e = guix::package_form(&r, Mappings::builtin());
+    assert!(e.text.contains("(revision 1505)))"), "{}", e.text);
+}

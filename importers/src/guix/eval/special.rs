@@ -216,6 +216,28 @@ impl<'a> Interp<'a> {
                     fields: vec![(Symbol::intern("file"), file), (self.sym.name, name)],
                 })))
             }
+            Special::ContentHash => {
+                // `(content-hash VALUE [ALGORITHM])`: as Guix's macro, the
+                // algorithm is an identifier, not evaluated.
+                let value = self.eval(arg(1)?, env)?;
+                let algorithm = match items.get(2) {
+                    None => "sha256",
+                    Some(a) => a.as_symbol().map(Symbol::as_str).ok_or_else(|| {
+                        self.err(module, line, "content-hash: the algorithm is not a name")
+                    })?,
+                };
+                Ok(match value {
+                    Value::Record(r) if r.kind.as_str() == "hash" => {
+                        let mut fields = r.fields.clone();
+                        fields.push((Symbol::intern("algorithm"), Value::str(algorithm)));
+                        Value::Record(Rc::new(Record {
+                            kind: r.kind,
+                            fields,
+                        }))
+                    }
+                    other => other,
+                })
+            }
             Special::ThisPackage => {
                 Err(self.err(module, line, "'this-package' is not a procedure"))
             }
