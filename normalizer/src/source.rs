@@ -38,6 +38,19 @@ pub enum Vcs {
 }
 
 impl Vcs {
+    /// The Arch package of the client makepkg runs for this system (its
+    /// `VCSCLIENTS` in makepkg.conf): what a PKGBUILD fetching such a
+    /// source lists in `makedepends`.
+    pub fn arch_client(self) -> &'static str {
+        match self {
+            Vcs::Git => "git",
+            Vcs::Hg => "mercurial",
+            Vcs::Svn => "subversion",
+            Vcs::Bzr => "breezy",
+            Vcs::Fossil => "fossil",
+        }
+    }
+
     /// The makepkg protocol prefix of this system.
     pub fn prefix(self) -> &'static str {
         match self {
@@ -300,6 +313,10 @@ mod tests {
 
         let g = Source::new("git+https://github.com/a/b.git#tag=v1.2?signed").unwrap();
         assert_eq!(g.vcs(), Some(Vcs::Git));
+        assert_eq!(g.vcs().map(Vcs::arch_client), Some("git"));
+        assert_eq!(Vcs::Hg.arch_client(), "mercurial");
+        assert_eq!(Vcs::Svn.arch_client(), "subversion");
+        assert_eq!(Vcs::Bzr.arch_client(), "breezy");
         assert_eq!(g.url(), "https://github.com/a/b.git");
         assert_eq!(g.fragment(), Some(("tag", "v1.2")));
         assert!(g.signed());

@@ -119,6 +119,12 @@ impl Fields {
                 _ => depends.insert(a),
             };
         }
+        // The PKGBUILD fetches a version-controlled source with its client.
+        for s in recipe.base.source.iter_all() {
+            if let Some(vcs) = s.vcs().filter(|v| v.arch_client() != name) {
+                makedepends.insert(vcs.arch_client().to_owned());
+            }
+        }
         let makedepends = makedepends.difference(&depends).cloned().collect();
         Fields {
             source: source.map(|s| pkgbuild::expand_mirror(s.as_str()).unwrap_or_default()),

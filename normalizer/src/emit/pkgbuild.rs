@@ -479,6 +479,12 @@ pub fn pkgbuild(recipe: &Recipe, maps: &Mappings) -> Emitted {
             }
         }
     }
+    // makepkg needs the client of a version-controlled source to fetch it.
+    for source in recipe.base.source.for_arch("x86_64") {
+        if let Some(vcs) = source.vcs() {
+            push(&mut makedepends, vcs.arch_client().to_owned());
+        }
+    }
     makedepends.retain(|m| !depends.contains(m));
     for (name, list) in [("depends", &depends), ("makedepends", &makedepends)] {
         if !list.is_empty() {
