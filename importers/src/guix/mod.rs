@@ -198,9 +198,8 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
     for f in &mut files {
         f.text = String::new();
     }
-    let forms_owned = forms;
     let files = &files;
-    let forms = &forms_owned;
+    let forms = &forms;
     let result = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("guix-eval".into())
@@ -208,12 +207,6 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
             .spawn_scoped(scope, move || evaluate_forms(files, forms))
             .map(|h| h.join())
     });
-    // Freeing the syntax trees of a whole tree takes a noticeable part of a
-    // second; nothing refers to them any more, so a thread of their own
-    // does it while the caller goes on with the packages.
-    let _ = std::thread::Builder::new()
-        .name("guix-free".into())
-        .spawn(move || drop(forms_owned));
     match result {
         Ok(Ok((packages, mut more))) => {
             errors.append(&mut more);
