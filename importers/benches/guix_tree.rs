@@ -2,11 +2,58 @@
 //! from the workspace root) the way `kiln guix-dump` does, and prints the
 //! wall time of each phase and the peak resident memory (VmHWM).
 //!
+//! Side by side, in the same run: Guile 3.0 (when installed) only *reading*
+//! every form of the same files with its own reader, with the reader
+//! extensions Guix installs for G-expressions. Guix itself is not on this
+//! machine; reading is the part of its work Guile can do alone.
+//!
 //! Run with `cargo bench -p kiln-importers --bench guix_tree`. Skips with a
 //! notice when the corpus is absent.
 
 use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
+
+/// Reads every form of every `.scm` file under the directory given, the way
+/// Guix's modules are read (`#~`, `#$`, `#+` as Guix's reader extensions).
+const GUILE_READ_ALL: &str = r#"
+(use-modules (ice-9 ftw))
+(read-hash-extend #\~ (lambda (chr port) (list 'gexp (read port))))
+(read-hash-extend #\$ (lambda (chr port) (list 'ungexp (read port))))
+(read-hash-extend #\+ (lambda (chr port) (list 'ungexp-native (read port))))
+(define forms 0)
+(define files 0)
+(ftw (cadr (command-line))
+     (lambda (f st flag)
+       (when (and (eq? flag 'regular) (string-suffix? ".scm" f))
+         (set! files (+ files 1))
+         (call-with-input-file f
+           (lambda (port)
+             (let loop ((d (read port)))
+               (unless (eof-object? d)
+                 (set! forms (+ forms 1))
+                 (loop (read port)))))))
+       #t))
+(format #t "~a files, ~a forms~%" files forms)
+"#;
+
+/// Wall time of Guile reading the tree, and what it printed.
+fn guile_read_all(root: &Path) -> Option<(f64, String)> {
+    let dir = tempfile::tempdir().ok()?;
+    let script = dir.path().join("read-all.scm");
+    std::fs::write(&script, GUILE_READ_ALL).ok()?;
+    let start = Instant::now();
+    let out = Command::new("guile")
+        .arg("--no-auto-compile")
+        .arg(&script)
+        .arg(root)
+        .output()
+        .ok()?;
+    let secs = start.elapsed().as_secs_f64();
+    out.status
+        .success()
+        .then(|| (secs, String::from_utf8_lossy(&out.stdout).trim().to_owned()))
+}
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -45,4 +92,12 @@ fn main() {
         total.as_secs_f64(),
         peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string())
     );
+    match guile_read_all(&root) {
+        Some((secs, said)) => println!(
+            "side by side: Guile 3.0 only reading the same tree ({said}): {secs:.3} s, \
+             {:.1}x Kiln's time to read and evaluate it",
+            secs / total.as_secs_f64()
+        ),
+        None => println!("side by side: guile is not installed or failed; no reference run"),
+    }
 }
