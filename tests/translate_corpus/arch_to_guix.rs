@@ -261,7 +261,8 @@ impl Fields {
                 None => (s.url().to_owned(), None),
                 Some(_) => (s.url().to_owned(), s.fragment().map(|(_, v)| v.to_owned())),
             });
-        let hash = p.record["source"]["hash_nix_base32"]
+        let record = p.record_value();
+        let hash = record["source"]["hash_nix_base32"]
             .as_str()
             .and_then(|nix| nix_base32::to_hex(nix, 32).or_else(|| nix_base32::to_hex(nix, 64)));
         let mut inputs = Vec::new();
@@ -280,8 +281,8 @@ impl Fields {
         inputs.sort();
         native_inputs.sort();
         Fields {
-            name: text(&p.record["name"]),
-            version: text(&p.record["version"]),
+            name: text(&record["name"]),
+            version: text(&record["version"]),
             source,
             hash,
             inputs,

@@ -80,8 +80,17 @@ pub struct ModuleFile {
 pub struct GuixPackage {
     /// The package in the normalized model.
     pub recipe: Recipe,
-    /// The `kiln guix-dump` record (see the corpus README for the fields).
-    pub record: serde_json::Value,
+    /// The `kiln guix-dump` record (see the corpus README for the fields),
+    /// kept as its JSON text: a whole tree's records as parsed values would
+    /// take several times the memory.
+    pub record: Box<serde_json::value::RawValue>,
+}
+
+impl GuixPackage {
+    /// The record as a JSON value.
+    pub fn record_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.record.get()).unwrap_or_default()
+    }
 }
 
 /// What evaluating a tree gave.
@@ -302,6 +311,8 @@ fn evaluate_forms(
             .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
             .expect("a package object has a binding");
         let (record, recipe) = record::build(&it, p, primary, bindings);
+        let record = serde_json::value::to_raw_value(&record)
+            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
         packages.push(GuixPackage { recipe, record });
     }
     (packages, errors)

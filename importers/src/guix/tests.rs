@@ -39,13 +39,12 @@ fn eval_modules(extra: &[(&str, &str)]) -> Evaluation {
     evaluate(files)
 }
 
-fn record<'e>(eval: &'e Evaluation, variable: &str) -> &'e serde_json::Value {
-    &eval
-        .packages
+fn record(eval: &Evaluation, variable: &str) -> serde_json::Value {
+    eval.packages
         .iter()
-        .find(|p| p.record["variable"] == variable)
+        .map(|p| p.record_value())
+        .find(|r| r["variable"] == variable)
         .unwrap_or_else(|| panic!("no record for {variable}; errors: {:?}", eval.errors))
-        .record
 }
 
 fn first_list(text: &str) -> Box<reader::List> {
@@ -271,7 +270,7 @@ fn evaluates_packages_sources_and_inputs() {
     assert!(!eval
         .packages
         .iter()
-        .any(|p| p.record["variable"] == "hello-alias"));
+        .any(|p| p.record_value()["variable"] == "hello-alias"));
 
     let git = record(&eval, "hello-git");
     assert_eq!(git["version"], "2.10-1.0123456");
@@ -305,7 +304,7 @@ fn evaluates_packages_sources_and_inputs() {
     let recipe = &eval
         .packages
         .iter()
-        .find(|p| p.record["variable"] == "hello-git")
+        .find(|p| p.record_value()["variable"] == "hello-git")
         .unwrap()
         .recipe;
     assert_eq!(recipe.pkgbase, "hello-git");
@@ -404,11 +403,14 @@ fn content_hash_algorithm_and_svn_revision_read_as_written() {
     let p = eval
         .packages
         .iter()
-        .find(|p| p.record["variable"] == "p512")
+        .find(|p| p.record_value()["variable"] == "p512")
         .unwrap();
     assert!(p.recipe.warnings.is_empty(), "{:?}", p.recipe.warnings);
-    assert_eq!(p.record["source"]["hash_algorithm"], "sha512");
-    assert_eq!(p.record["source"]["sha256"], serde_json::Value::Null);
+    assert_eq!(p.record_value()["source"]["hash_algorithm"], "sha512");
+    assert_eq!(
+        p.record_value()["source"]["sha256"],
+        serde_json::Value::Null
+    );
     let sums = &p.recipe.base.checksums[&kiln_normalizer::ChecksumKind::Sha512];
     // sha512 of "kiln".
     assert_eq!(
@@ -418,7 +420,7 @@ fn content_hash_algorithm_and_svn_revision_read_as_written() {
     let svn = eval
         .packages
         .iter()
-        .find(|p| p.record["variable"] == "psvn")
+        .find(|p| p.record_value()["variable"] == "psvn")
         .unwrap();
     let src = svn.recipe.base.source.iter_all().next().unwrap();
     assert_eq!(src.fragment(), Some(("revision", "1505")));
@@ -439,9 +441,9 @@ fn unknown_procedure_marks_the_field_unknown() {
     let p = eval
         .packages
         .iter()
-        .find(|p| p.record["variable"] == "p")
+        .find(|p| p.record_value()["variable"] == "p")
         .unwrap();
-    assert_eq!(p.record["version"], serde_json::Value::Null);
+    assert_eq!(p.record_value()["version"], serde_json::Value::Null);
     assert!(p.recipe.unknown.contains("version"));
     let w = &p.recipe.warnings[0];
     assert_eq!((w.file.as_str(), w.line), ("gnu/packages/unk.scm", 6));
@@ -507,7 +509,7 @@ fn deep_recursion_in_code_is_an_error_not_an_overflow() {
     let p = eval
         .packages
         .iter()
-        .find(|p| p.record["variable"] == "r")
+        .find(|p| p.record_value()["variable"] == "r")
         .unwrap();
     assert!(
         p.recipe.warnings[0].message.contains("deeper"),
