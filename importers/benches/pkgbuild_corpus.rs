@@ -14,11 +14,11 @@
 //! Run: `cargo bench -p kiln-importers --bench pkgbuild_corpus`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kiln_importers::pkgbuild;
 use kiln_normalizer::srcinfo;
+use kiln_testsupport::makepkg::Makepkg;
 use rayon::prelude::*;
 
 /// Timed passes over the whole corpus.
@@ -27,8 +27,6 @@ const PASSES: usize = 7;
 const MAKEPKG_SAMPLE: usize = 20;
 /// Longest one makepkg run may take.
 const MAKEPKG_TIMEOUT: Duration = Duration::from_secs(60);
-/// The unprivileged user makepkg runs as when the bench runs as root.
-const BUILD_USER: &str = "builder";
 
 fn corpus() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/pkgbuild");
@@ -159,44 +157,9 @@ fn main() {
     makepkg_sample(&dirs, &texts);
 }
 
-/// How makepkg is run here, or why it is not.
-fn makepkg_runner() -> Result<Vec<String>, String> {
-    let found = Command::new("makepkg")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !found.is_ok_and(|s| s.success()) {
-        return Err("makepkg is not installed".into());
-    }
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map_err(|e| format!("running id: {e}"))?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Ok(Vec::new());
-    }
-    let user = Command::new("id")
-        .arg(BUILD_USER)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !user.is_ok_and(|s| s.success()) {
-        return Err(format!(
-            "running as root and user `{BUILD_USER}` does not exist (useradd -m {BUILD_USER})"
-        ));
-    }
-    Ok(vec![
-        "runuser".into(),
-        "-u".into(),
-        BUILD_USER.into(),
-        "--".into(),
-    ])
-}
-
 fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
-    let prefix = match makepkg_runner() {
-        Ok(p) => p,
+    let makepkg = match Makepkg::find() {
+        Ok(m) => m,
         Err(why) => {
             println!("makepkg comparison skipped: {why}");
             return;
@@ -207,11 +170,9 @@ fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
     println!(
         "makepkg --printsrcinfo on {} of them, one at a time{}:",
         sample.len(),
-        if prefix.is_empty() {
-            String::new()
-        } else {
-            format!(" as `{BUILD_USER}`")
-        }
+        makepkg
+            .user()
+            .map_or_else(String::new, |u| format!(" as `{u}`"))
     );
     let mut makepkg_times = Vec::new();
     let mut static_times = Vec::new();
@@ -225,7 +186,7 @@ fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
         let start = Instant::now();
         let ours = import(text, file);
         let static_time = start.elapsed();
-        match run_makepkg(dir, &prefix) {
+        match run_makepkg(dir, &makepkg) {
             Ok((out, took)) => {
                 let same = ours
                     .as_deref()
@@ -266,74 +227,12 @@ fn makepkg_sample(dirs: &[PathBuf], texts: &[(String, String)]) {
 
 /// Runs `makepkg --printsrcinfo` in a throwaway copy of `dir`; returns its
 /// output and wall time.
-fn run_makepkg(dir: &Path, prefix: &[String]) -> Result<(String, Duration), String> {
+fn run_makepkg(dir: &Path, makepkg: &Makepkg) -> Result<(String, Duration), String> {
     let work = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let copy = work.path().join("pkg");
     copy_dir(dir, &copy).map_err(|e| format!("copying {}: {e}", dir.display()))?;
-    if !prefix.is_empty() {
-        let status = Command::new("chown")
-            .args(["-R", BUILD_USER])
-            .arg(work.path())
-            .status()
-            .map_err(|e| format!("chown: {e}"))?;
-        if !status.success() {
-            return Err("chown failed".into());
-        }
-    }
-    let mut cmd = match prefix.split_first() {
-        Some((first, rest)) => {
-            let mut c = Command::new(first);
-            c.args(rest).arg("makepkg");
-            c
-        }
-        None => Command::new("makepkg"),
-    };
-    cmd.arg("--printsrcinfo")
-        .current_dir(&copy)
-        .env_clear()
-        .env("HOME", work.path())
-        .env(
-            "PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        )
-        .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| format!("starting makepkg: {e}"))?;
-    // Read output on threads so a full pipe cannot stall the child.
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| format!("waiting: {e}"))? {
-            break status;
-        }
-        if start.elapsed() > MAKEPKG_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("timed out after {MAKEPKG_TIMEOUT:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let took = start.elapsed();
-    let out = out_thread.join().unwrap_or_default();
-    let err = err_thread.join().unwrap_or_default();
-    if !status.success() {
-        let head: String = err.chars().take(200).collect();
-        return Err(format!("{status}: {head}"));
-    }
-    Ok((out, took))
+    makepkg.hand_over(work.path())?;
+    makepkg.printsrcinfo(&copy, work.path(), MAKEPKG_TIMEOUT)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

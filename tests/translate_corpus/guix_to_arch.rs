@@ -22,7 +22,9 @@ use kiln_normalizer::emit::pkgbuild;
 use kiln_normalizer::mapping::Mappings;
 use kiln_normalizer::{srcinfo, Checksum, ChecksumKind, GuixInputKind, Recipe, Relation};
 
-use super::makepkg::Makepkg;
+use kiln_testsupport::makepkg::Makepkg;
+
+use super::makepkg::printsrcinfo_all;
 use super::{bash_syntax_ok, root};
 
 /// The build systems whose packages are translated.
@@ -327,8 +329,10 @@ fn measure(classes: usize) {
         let r = (class * 13) % SAMPLE_STRIDE;
         let picked: Vec<usize> = (r..total).step_by(SAMPLE_STRIDE).collect();
         let dirs: Vec<PathBuf> = picked.iter().map(|i| dir_of(*i)).collect();
-        makepkg.hand_over(work.path());
-        let outcomes = makepkg.printsrcinfo_all(&dirs, MAKEPKG_JOBS, &|_| {});
+        makepkg
+            .hand_over(work.path())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let outcomes = printsrcinfo_all(&makepkg, &dirs, MAKEPKG_JOBS);
         for (i, outcome) in picked.iter().zip(outcomes) {
             let c = &checked[*i];
             sample_total += 1;
