@@ -139,42 +139,73 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     Some(out)
 }
 
+/// `kiln serve` started on the arch samples, imported into a fresh store,
+/// with the dashboard on a free port; killed when dropped.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+    _tmp: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `kiln serve ARGS` with `[web]` settings `web_extra` beside
+    /// the address, and waits until the dashboard answers.
+    fn start(args: &[&str], web_extra: &str) -> Served {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("kiln.db");
+        let arch = samples("arch");
+        assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = tmp.path().join("kiln.toml");
+        std::fs::write(
+            &config,
+            format!("[web]\naddress = \"127.0.0.1:{port}\"\n{web_extra}"),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kiln"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "serve",
+            ])
+            .args(args)
+            .env("XDG_DATA_HOME", tmp.path())
+            .spawn()
+            .expect("kiln serve starts");
+        let served = Served {
+            child,
+            port,
+            _tmp: tmp,
+        };
+        for _ in 0..300 {
+            if http_get(port, "/").is_some() {
+                return served;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("kiln serve's dashboard never answered on port {port}");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_web_only_answers_pages_and_the_api() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("kiln.db");
-    let arch = samples("arch");
-    assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = tmp.path().join("kiln.toml");
-    std::fs::write(&config, format!("[web]\naddress = \"127.0.0.1:{port}\"\n")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .args(["serve", "--web-only"])
-        .env("XDG_DATA_HOME", tmp.path())
-        .spawn()
-        .expect("kiln serve starts");
-    let mut page = None;
-    for _ in 0..100 {
-        page = http_get(port, "/");
-        if page.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let api = http_get(port, "/api/v1/recipes?q=zlib");
-    let _ = child.kill();
-    let _ = child.wait();
-    let page = page.expect("the dashboard answers");
+    let served = Served::start(&["--web-only"], "");
+    let page = http_get(served.port, "/").expect("the dashboard answers");
+    let api = http_get(served.port, "/api/v1/recipes?q=zlib");
+    drop(served);
     assert!(
         page.starts_with("HTTP/1.") && page.contains(" 200 "),
         "{page}"
@@ -212,41 +243,8 @@ fn serve_runs_a_build_queued_through_the_api_and_stops_on_interrupt() {
         );
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("kiln.db");
-    let arch = samples("arch");
-    assert!(kiln(&db, &["import", "dir", arch.to_str().unwrap()]).0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = tmp.path().join("kiln.toml");
-    std::fs::write(
-        &config,
-        format!("[web]\naddress = \"127.0.0.1:{port}\"\ntoken = \"s3cret\"\n"),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "serve",
-        ])
-        .env("XDG_DATA_HOME", tmp.path())
-        .spawn()
-        .expect("kiln serve starts");
-    let mut up = false;
-    for _ in 0..300 {
-        if http_get(port, "/").is_some() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(up, "the dashboard answers");
+    let mut served = Served::start(&[], "token = \"s3cret\"\n");
+    let port = served.port;
     let body = r#"{"names":["libfoo"]}"#;
     let queued = http_json(
         port,
@@ -274,10 +272,10 @@ fn serve_runs_a_build_queued_through_the_api_and_stops_on_interrupt() {
     let log = http_get(port, &format!("/builds/{id}/log")).unwrap_or_default();
     // Ctrl-C: the server stops the scheduler and the dashboard and exits.
     let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &served.child.id().to_string()])
         .status()
         .is_ok_and(|s| s.success());
-    let exit = child.wait().unwrap();
+    let exit = served.child.wait().unwrap();
     assert_eq!(status, "succeeded", "libfoo's build through kiln serve");
     assert!(log.contains("Finished making: libfoo"), "{log}");
     assert!(

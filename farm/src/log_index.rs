@@ -121,11 +121,6 @@ impl LineIndex {
         Ok(index)
     }
 
-    /// Size of the log the index describes.
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
     /// Newlines in the first `offset` bytes of `file` (the log indexed),
     /// reading at most one block.
     pub fn lines_before(&self, file: &mut File, offset: u64) -> io::Result<u64> {

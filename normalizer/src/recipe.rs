@@ -500,6 +500,15 @@ impl Recipe {
         Some(self.base.overlay(&pkg.overrides))
     }
 
+    /// The fields of the first package (the base fields with its
+    /// overrides), or the base fields when the recipe lists no package.
+    pub fn first_package_fields(&self) -> PackageFields {
+        match self.packages.first() {
+            Some(p) => self.base.overlay(&p.overrides),
+            None => self.base.clone(),
+        }
+    }
+
     /// A shell function by name.
     pub fn function(&self, name: &str) -> Option<&BuildFunction> {
         self.functions.iter().find(|f| f.name == name)

@@ -166,13 +166,7 @@ impl Fields {
     /// only once, as inputs).
     fn expected(recipe: &Recipe, maps: &Mappings) -> Fields {
         let own = maps.arch_to_guix_refs(&recipe.pkgbase).into_iter().next();
-        let first = recipe
-            .packages
-            .first()
-            .map_or(recipe.pkgbase.as_str(), |p| p.name.as_str());
-        let fields = recipe
-            .package_fields(first)
-            .unwrap_or_else(|| recipe.base.clone());
+        let fields = recipe.first_package_fields();
         let lists = [
             (fields.source.all.clone().unwrap_or_default(), None),
             (

@@ -22,8 +22,7 @@ pub enum EdgeKind {
 pub struct Edge(u32);
 
 impl Edge {
-    fn new(node: usize, kind: EdgeKind) -> Self {
-        let node = u32::try_from(node).expect("fewer than 2^30 recipes");
+    fn new(node: u32, kind: EdgeKind) -> Self {
         assert!(node < 1 << 30, "fewer than 2^30 recipes");
         let k = match kind {
             EdgeKind::Runtime => 0,
@@ -70,7 +69,7 @@ impl Adjacency {
         let mut edges = vec![Edge(0); triples.len()];
         for &(from, to, kind) in triples {
             let at = &mut fill[from as usize];
-            edges[*at as usize] = Edge::new(to as usize, kind);
+            edges[*at as usize] = Edge::new(to, kind);
             *at += 1;
         }
         Adjacency { starts, edges }

@@ -29,19 +29,7 @@ pub fn module_name_of(s: &Syntax) -> Option<String> {
 
 /// An import spec: `(a b)` or `((a b) #:select (...) #:prefix p: ...)`.
 fn import_spec(spec: &Syntax, line: u32) -> Option<Import> {
-    if let Some(name) = module_name(spec) {
-        return Some(Import {
-            name,
-            select: None,
-            hide: Vec::new(),
-            prefix: None,
-            line,
-            module: None,
-        });
-    }
-    let l = spec.as_list()?;
-    let name = module_name(l.items.first()?)?;
-    let mut import = Import {
+    let whole = |name| Import {
         name,
         select: None,
         hide: Vec::new(),
@@ -49,6 +37,11 @@ fn import_spec(spec: &Syntax, line: u32) -> Option<Import> {
         line,
         module: None,
     };
+    if let Some(name) = module_name(spec) {
+        return Some(whole(name));
+    }
+    let l = spec.as_list()?;
+    let mut import = whole(module_name(l.items.first()?)?);
     let mut i = 1;
     while i + 1 < l.items.len() {
         let (Syntax::Keyword(k), v) = (&l.items[i], &l.items[i + 1]) else {

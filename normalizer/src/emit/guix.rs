@@ -489,13 +489,7 @@ pub fn package_form(recipe: &Recipe, maps: &Mappings) -> Emitted {
             .map_or_else(|| recipe.pkgbase.clone(), |g| g.name.clone()),
     };
     let name = guix_symbol(&name);
-    let first = recipe
-        .packages
-        .first()
-        .map_or(recipe.pkgbase.as_str(), |p| p.name.as_str());
-    let fields = recipe
-        .package_fields(first)
-        .unwrap_or_else(|| recipe.base.clone());
+    let fields = recipe.first_package_fields();
     let mut f = Form {
         recipe,
         maps,
@@ -530,6 +524,7 @@ pub fn package_form(recipe: &Recipe, maps: &Mappings) -> Emitted {
     }
     if recipe.packages.len() > 1 {
         let names: Vec<&str> = recipe.packages.iter().map(|p| p.name.as_str()).collect();
+        let first = names[0];
         f.comment(
             4,
             &format!(
