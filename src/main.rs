@@ -7,6 +7,13 @@ use clap::Parser;
 
 mod cmd;
 
+// jemalloc rather than the system allocator: the Guix importer allocates
+// small values from several threads at once, where glibc's per-thread heaps
+// grow a page run at a time (an mprotect call each); the whole Guix tree
+// reads in about 0.5 s instead of 0.63 s.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     tracing_subscriber::fmt()

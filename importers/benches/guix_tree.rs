@@ -10,6 +10,11 @@
 //! Run with `cargo bench -p kiln-importers --bench guix_tree`. Skips with a
 //! notice when the corpus is absent.
 
+// The allocator the `kiln` binary uses, so that this measures what
+// `kiln guix-dump` does.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;

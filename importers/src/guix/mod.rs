@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::{mpsc, Arc};
 
 use rayon::prelude::*;
 
@@ -174,17 +175,53 @@ pub fn read_tree(root: &Path) -> Result<Vec<ModuleFile>, GuixError> {
         .collect()
 }
 
-/// Stack for the evaluation thread: evaluation depth is bounded by
+/// Stack for each evaluation thread: evaluation depth is bounded by
 /// [`eval::MAX_EVAL_DEPTH`], and this leaves ample room for it.
 const EVAL_STACK: usize = 512 * 1024 * 1024;
+
+/// Packages per share of the record building handed to one evaluation
+/// thread (shares go round the threads in turn).
+const SHARE: usize = 256;
+
+/// Most evaluation threads started.
+const MAX_EVAL_THREADS: usize = 4;
+
+/// The read modules, shared by the evaluation threads.
+struct Parsed {
+    files: Vec<ModuleFile>,
+    forms: Vec<Vec<reader::Syntax>>,
+}
+
+/// What an evaluation thread sends back.
+enum Report {
+    /// Errors of loading and of evaluating top-level bindings (sent by the
+    /// first thread only: every thread meets the same ones).
+    Errors(Vec<GuixError>),
+    /// The packages of share `index`, in order.
+    Share {
+        index: usize,
+        packages: Vec<GuixPackage>,
+    },
+    /// The thread has sent all its shares.
+    Done,
+}
 
 /// Reads every module (in parallel) and evaluates every top-level binding
 /// of the package modules; one [`GuixPackage`] per package object bound to a
 /// top-level variable. A file that does not read is reported and left out;
 /// a binding that does not evaluate is reported and the rest goes on.
+///
+/// Evaluation runs on up to [`MAX_EVAL_THREADS`] threads (as many as there
+/// are cores). Each has its own interpreter over the shared syntax trees
+/// and evaluates every top-level binding (cheap: package fields are thunks),
+/// so all agree on which objects are packages and in what order; the work
+/// that costs, forcing each package's fields and building its record, is
+/// split between them in shares. Each thread frees its values after it has
+/// sent its last share, so the caller has the packages without waiting for
+/// that.
 pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
-    type Parsed = (Vec<reader::Syntax>, Vec<GuixError>);
-    let parsed: Vec<Parsed> = files
+    type Read = (Vec<reader::Syntax>, Vec<GuixError>);
+    let read: Vec<Read> = files
         .par_iter()
         .map(|f| match reader::read_forms(&f.text, &f.path) {
             Ok(forms) => {
@@ -196,7 +233,7 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
         })
         .collect();
     let mut errors = Vec::new();
-    let forms: Vec<Vec<reader::Syntax>> = parsed
+    let forms: Vec<Vec<reader::Syntax>> = read
         .into_iter()
         .map(|(forms, mut errs)| {
             errors.append(&mut errs);
@@ -207,49 +244,74 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
     for f in &mut files {
         f.text = String::new();
     }
-    let files = &files;
-    let forms = &forms;
-    let result = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("guix-eval".into())
+    let parsed = Arc::new(Parsed { files, forms });
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_EVAL_THREADS);
+    let (tx, rx) = mpsc::channel();
+    let mut started = 0;
+    for thread in 0..threads {
+        let parsed = Arc::clone(&parsed);
+        let tx = tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("guix-eval-{thread}"))
             .stack_size(EVAL_STACK)
-            .spawn_scoped(scope, move || evaluate_forms(files, forms))
-            .map(|h| h.join())
-    });
-    match result {
-        Ok(Ok((packages, mut more))) => {
-            errors.append(&mut more);
-            Evaluation { packages, errors }
-        }
-        Ok(Err(_)) => {
-            errors.push(GuixError::new("", 0, "evaluation thread panicked"));
-            Evaluation {
-                packages: Vec::new(),
-                errors,
-            }
-        }
-        Err(e) => {
-            errors.push(GuixError::new(
+            .spawn(move || evaluate_share(&parsed, thread, threads, &tx));
+        match spawned {
+            Ok(_) => started += 1,
+            Err(e) => errors.push(GuixError::new(
                 "",
                 0,
                 format!("cannot start evaluation thread: {e}"),
-            ));
-            Evaluation {
-                packages: Vec::new(),
-                errors,
+            )),
+        }
+    }
+    drop(tx);
+    drop(parsed);
+    let mut shares: Vec<Option<Vec<GuixPackage>>> = Vec::new();
+    let mut done = 0;
+    // Stops when every thread has said it is done (they may still be
+    // freeing their values), or has dropped its sender without (panicked).
+    for report in rx {
+        match report {
+            Report::Errors(mut more) => errors.append(&mut more),
+            Report::Share { index, packages } => {
+                if shares.len() <= index {
+                    shares.resize_with(index + 1, || None);
+                }
+                shares[index] = Some(packages);
+            }
+            Report::Done => {
+                done += 1;
+                if done == started {
+                    break;
+                }
             }
         }
     }
+    if done < threads {
+        let message = if started < threads {
+            "some packages were not evaluated: an evaluation thread did not start"
+        } else {
+            "some packages were not evaluated: an evaluation thread panicked"
+        };
+        errors.push(GuixError::new("", 0, message));
+    }
+    Evaluation {
+        packages: shares.into_iter().flatten().flatten().collect(),
+        errors,
+    }
 }
 
-fn evaluate_forms(
-    files: &[ModuleFile],
-    forms: &[Vec<reader::Syntax>],
-) -> (Vec<GuixPackage>, Vec<GuixError>) {
+/// One evaluation thread: evaluates every top-level binding, then builds
+/// the records of shares `thread`, `thread + threads`, ... and sends them.
+/// A send fails only when the caller has gone; the thread then stops.
+fn evaluate_share(parsed: &Parsed, thread: usize, threads: usize, tx: &mpsc::Sender<Report>) {
     let mut errors = Vec::new();
-    let mut modules: Vec<eval::Module<'_>> = files
+    let mut modules: Vec<eval::Module<'_>> = parsed
+        .files
         .iter()
-        .zip(forms)
+        .zip(&parsed.forms)
         .map(|(f, forms)| load::build_module(&f.path, forms, &mut errors))
         .collect();
     load::resolve_imports(&mut modules, &mut errors);
@@ -292,30 +354,49 @@ fn evaluate_forms(
             }
         }
     }
-    let mut packages = Vec::with_capacity(order.len());
-    for p in &order {
-        let bindings = &holders[&(Rc::as_ptr(p) as usize)];
-        // As Guix: the binding whose `define` encloses the `(package` form,
-        // else (a package made by a procedure) the first by name.
-        let enclosing = it.modules[p.module]
-            .bindings
-            .iter()
-            .filter(|b| b.line <= p.line)
-            .max_by_key(|b| b.line);
-        let primary = enclosing
-            .and_then(|e| {
-                bindings.iter().find(|b| {
-                    b.module == p.module && b.variable == e.name.as_str() && b.line == e.line
-                })
-            })
-            .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
-            .expect("a package object has a binding");
-        let (record, recipe) = record::build(&it, p, primary, bindings);
-        let record = serde_json::value::to_raw_value(&record)
-            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
-        packages.push(GuixPackage { recipe, record });
+    if thread == 0 && tx.send(Report::Errors(errors)).is_err() {
+        return;
     }
-    (packages, errors)
+    for (index, share) in order.chunks(SHARE).enumerate() {
+        if index % threads != thread {
+            continue;
+        }
+        let packages = share
+            .iter()
+            .map(|p| package(&it, p, &holders[&(Rc::as_ptr(p) as usize)]))
+            .collect();
+        if tx.send(Report::Share { index, packages }).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Report::Done);
+}
+
+/// The record and recipe of one package object held by `bindings`.
+fn package<'a>(
+    it: &eval::Interp<'a>,
+    p: &Rc<value::Package<'a>>,
+    bindings: &[record::BindingInfo],
+) -> GuixPackage {
+    // As Guix: the binding whose `define` encloses the `(package` form,
+    // else (a package made by a procedure) the first by name.
+    let enclosing = it.modules[p.module]
+        .bindings
+        .iter()
+        .filter(|b| b.line <= p.line)
+        .max_by_key(|b| b.line);
+    let primary = enclosing
+        .and_then(|e| {
+            bindings
+                .iter()
+                .find(|b| b.module == p.module && b.variable == e.name.as_str() && b.line == e.line)
+        })
+        .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
+        .expect("a package object has a binding");
+    let (record, recipe) = record::build(it, p, primary, bindings);
+    let record = serde_json::value::to_raw_value(&record)
+        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
+    GuixPackage { recipe, record }
 }
 
 #[cfg(test)]

@@ -594,15 +594,28 @@ fn arguments_text(s: &Syntax) -> (Option<String>, Vec<String>) {
 
 /// Decodes Nix's base32 (its own alphabet, least significant first) to hex.
 pub fn nix_base32_to_hex(s: &str) -> Option<String> {
-    const ALPHABET: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    const ALPHABET: &[u8; 32] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    /// Digit of each byte, or 0xff for bytes outside the alphabet.
+    const DIGITS: [u8; 256] = {
+        let mut t = [0xff_u8; 256];
+        let mut i = 0;
+        while i < ALPHABET.len() {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
     let len = s.len();
     let size = len * 5 / 8;
     let mut out = vec![0u8; size];
     for (n, c) in s.bytes().rev().enumerate() {
-        let digit = ALPHABET.iter().position(|&a| a == c)? as u16;
+        let digit = DIGITS[c as usize];
+        if digit == 0xff {
+            return None;
+        }
         let b = n * 5;
         let (i, j) = (b / 8, b % 8);
-        let shifted = digit << j;
+        let shifted = u16::from(digit) << j;
         *out.get_mut(i)? |= (shifted & 0xff) as u8;
         let carry = (shifted >> 8) as u8;
         if i + 1 < size {
@@ -611,5 +624,5 @@ pub fn nix_base32_to_hex(s: &str) -> Option<String> {
             return None;
         }
     }
-    Some(out.iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex::encode(out))
 }

@@ -10,42 +10,54 @@ use std::sync::{OnceLock, RwLock};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol(u32);
 
-#[derive(Default)]
+/// Name -> id, written under a lock when a new symbol is interned.
+type Ids = HashMap<&'static str, u32, foldhash::fast::FixedState>;
+
 struct Interner {
-    ids: HashMap<&'static str, u32>,
-    names: Vec<&'static str>,
+    ids: RwLock<Ids>,
+    /// Names by id: appended under the `ids` write lock, read without any
+    /// lock (the evaluator looks names up often, from several threads).
+    names: boxcar::Vec<&'static str>,
 }
 
-fn interner() -> &'static RwLock<Interner> {
-    static INTERNER: OnceLock<RwLock<Interner>> = OnceLock::new();
-    INTERNER.get_or_init(Default::default)
+fn interner() -> &'static Interner {
+    static INTERNER: OnceLock<Interner> = OnceLock::new();
+    INTERNER.get_or_init(|| Interner {
+        ids: RwLock::new(Ids::default()),
+        names: boxcar::Vec::new(),
+    })
 }
 
 impl Symbol {
     /// The symbol named `name`.
     pub fn intern(name: &str) -> Symbol {
-        if let Some(&id) = interner()
+        let table = interner();
+        if let Some(&id) = table
+            .ids
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .ids
             .get(name)
         {
             return Symbol(id);
         }
-        let mut table = interner().write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&id) = table.ids.get(name) {
+        let mut ids = table.ids.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = ids.get(name) {
             return Symbol(id);
         }
         let stored: &'static str = Box::leak(name.to_owned().into_boxed_str());
-        let id = u32::try_from(table.names.len()).expect("fewer than 2^32 symbols");
-        table.names.push(stored);
-        table.ids.insert(stored, id);
+        // Only this writer appends, so the index is the next id.
+        let id = u32::try_from(table.names.push(stored)).expect("fewer than 2^32 symbols");
+        ids.insert(stored, id);
         Symbol(id)
     }
 
     /// The symbol's name.
     pub fn as_str(self) -> &'static str {
-        interner().read().unwrap_or_else(|e| e.into_inner()).names[self.0 as usize]
+        interner()
+            .names
+            .get(self.0 as usize)
+            .copied()
+            .expect("a symbol's name is stored before the symbol exists")
     }
 }
 
@@ -65,7 +77,7 @@ impl fmt::Display for Symbol {
 /// in parallel rarely takes its lock.
 #[derive(Default)]
 pub(crate) struct LocalSymbols<'t> {
-    cache: HashMap<&'t str, Symbol>,
+    cache: HashMap<&'t str, Symbol, foldhash::fast::FixedState>,
 }
 
 impl<'t> LocalSymbols<'t> {
