@@ -508,21 +508,21 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "git-reference-commit" => |_, a, _, _| record_field(&a, "git-reference", "commit"),
         "this-package-input" => |it, a, _, _| this_package_input(it, &a, &[Field::Inputs, Field::PropagatedInputs]),
         "this-package-native-input" => |it, a, _, _| this_package_input(it, &a, &[Field::NativeInputs]),
-        "hidden-package" => |_, a, _, _| {
+        "hidden-package" => |it, a, _, _| {
             arity(&a, 1, "hidden-package")?;
             let p = want_pkg(&a[0], "hidden-package")?;
-            let mut q = Package::new(p.thunks.clone(), p.module, p.line);
+            let mut q = Package::new(p.thunks.clone(), p.module, p.line, it.birth());
             q.hidden = true;
             Ok(Value::Package(Rc::new(q)))
         },
-        "deprecated-package" => |_, a, _, _| {
+        "deprecated-package" => |it, a, _, _| {
             arity(&a, 2, "deprecated-package")?;
             let p = want_pkg(&a[1], "deprecated-package")?;
             want_str(&a[0], "deprecated-package")?;
             let mut thunks = p.thunks.clone();
             thunks[Field::Name as usize] = Thunk::Value(a[0].clone());
             thunks[Field::Properties as usize] = Thunk::Value(Value::list(vec![cons(Value::Sym(Symbol::intern("superseded")), a[1].clone())]));
-            Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line))))
+            Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line, it.birth()))))
         },
         "package-mapping" => |_, a, _, _| {
             arity(&a, 1, "package-mapping")?;

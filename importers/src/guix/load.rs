@@ -97,6 +97,7 @@ pub fn build_module<'a>(
         imports: Vec::new(),
         core: false,
         resolved: RefCell::new(HashMap::new()),
+        by_line: Vec::new(),
     };
     for form in forms {
         let Some(l) = form.as_list() else { continue };
@@ -258,6 +259,8 @@ pub fn build_module<'a>(
         }
     }
     m.core = m.name.starts_with("guix") || m.name == "gnu packages";
+    m.by_line = (0..m.bindings.len()).collect();
+    m.by_line.sort_by_key(|&i| (m.bindings[i].line, i));
     m
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
 
@@ -179,30 +179,108 @@ pub fn read_tree(root: &Path) -> Result<Vec<ModuleFile>, GuixError> {
 /// [`eval::MAX_EVAL_DEPTH`], and this leaves ample room for it.
 const EVAL_STACK: usize = 512 * 1024 * 1024;
 
-/// Packages per share of the record building handed to one evaluation
-/// thread (shares go round the threads in turn).
+/// Packages sent back to the caller at a time.
 const SHARE: usize = 256;
 
 /// Most evaluation threads started.
 const MAX_EVAL_THREADS: usize = 4;
 
-/// The read modules, shared by the evaluation threads.
-struct Parsed {
+/// A package object bound to a top-level variable, as one thread found it.
+struct Bound {
+    /// Its identity across threads.
+    birth: value::Birth,
+    /// The thread that found it.
+    thread: usize,
+    /// The binding's index in its module.
+    index: usize,
+    /// The binding.
+    info: record::BindingInfo,
+}
+
+impl Bound {
+    /// The object's identity: its birth, and for an object made outside
+    /// any binding's evaluation (numbered per interpreter), the thread.
+    fn identity(&self) -> (value::Birth, Option<usize>) {
+        match self.birth {
+            value::Birth::Unbound(_) => (self.birth, Some(self.thread)),
+            b => (b, None),
+        }
+    }
+
+    /// Where its binding stands in the tree: module, then binding.
+    fn place(&self) -> (usize, usize) {
+        (self.info.module, self.index)
+    }
+}
+
+/// The read modules, shared by the evaluation threads, and the meeting
+/// point where the threads exchange what they found bound.
+struct Shared {
     files: Vec<ModuleFile>,
     forms: Vec<Vec<reader::Syntax>>,
+    /// Thread `t` evaluates the bindings of modules `ranges[t]..ranges[t + 1]`.
+    ranges: Vec<usize>,
+    /// What each thread found (`None`: it failed), and how many have come.
+    found: Mutex<(Vec<Option<Vec<Bound>>>, usize)>,
+    all_came: Condvar,
+}
+
+impl Shared {
+    /// Thread `thread` hands in what it found (or `None`).
+    fn arrive(&self, thread: usize, bound: Option<Vec<Bound>>) {
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        found.0[thread] = bound;
+        found.1 += 1;
+        self.all_came.notify_all();
+    }
+
+    /// Waits for every thread to arrive; then the packages whose first
+    /// binding (in module and binding order) lies in `thread`'s modules, in
+    /// that order, each with all its bindings.
+    fn owned_by(&self, thread: usize) -> Vec<Vec<(value::Birth, usize, record::BindingInfo)>> {
+        let threads = self.ranges.len() - 1;
+        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        let found = self
+            .all_came
+            .wait_while(found, |f| f.1 < threads)
+            .unwrap_or_else(|e| e.into_inner());
+        let mut by_identity: HashMap<_, Vec<&Bound>> = HashMap::new();
+        for b in found.0.iter().flatten().flatten() {
+            by_identity.entry(b.identity()).or_default().push(b);
+        }
+        let (lo, hi) = (self.ranges[thread], self.ranges[thread + 1]);
+        let mut owned: Vec<Vec<&Bound>> = by_identity
+            .into_values()
+            .filter_map(|mut holders| {
+                holders.sort_by_key(|b| b.place());
+                let first = holders[0];
+                (first.thread == thread && (lo..hi).contains(&first.info.module)).then_some(holders)
+            })
+            .collect();
+        owned.sort_by_key(|holders| holders[0].place());
+        owned
+            .into_iter()
+            .map(|holders| {
+                holders
+                    .into_iter()
+                    .map(|b| (b.birth, b.index, b.info.clone()))
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// What an evaluation thread sends back.
 enum Report {
-    /// Errors of loading and of evaluating top-level bindings (sent by the
-    /// first thread only: every thread meets the same ones).
-    Errors(Vec<GuixError>),
-    /// The packages of share `index`, in order.
-    Share {
-        index: usize,
-        packages: Vec<GuixPackage>,
+    /// Errors of evaluating the top-level bindings of the thread's modules
+    /// (and, from the first thread, of loading the modules).
+    Errors {
+        thread: usize,
+        errors: Vec<GuixError>,
     },
-    /// The thread has sent all its shares.
+    /// Packages, each with the place of its first binding.
+    Packages(Vec<((usize, usize), GuixPackage)>),
+    /// The thread has sent all its packages.
     Done,
 }
 
@@ -212,14 +290,27 @@ enum Report {
 /// a binding that does not evaluate is reported and the rest goes on.
 ///
 /// Evaluation runs on up to [`MAX_EVAL_THREADS`] threads (as many as there
-/// are cores). Each has its own interpreter over the shared syntax trees
-/// and evaluates every top-level binding (cheap: package fields are thunks),
-/// so all agree on which objects are packages and in what order; the work
-/// that costs, forcing each package's fields and building its record, is
-/// split between them in shares. Each thread frees its values after it has
-/// sent its last share, so the caller has the packages without waiting for
-/// that.
-pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
+/// are cores), each with its own interpreter over the shared syntax trees.
+/// The modules are split into as many ranges, of about equal size; each
+/// thread evaluates the top-level bindings of its range (and, on demand,
+/// whatever they need elsewhere). The threads then exchange which objects
+/// their bindings hold: an object has the same [birth](value::Birth) in
+/// every interpreter, so a package bound in several ranges is recognised
+/// as one. Each package's record is built by the thread whose range holds
+/// its first binding. Each thread frees its values after it has sent its
+/// last package, so the caller has the packages without waiting for that.
+pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_EVAL_THREADS);
+    evaluate_on(files, threads)
+}
+
+/// [`evaluate`] on `threads` evaluation threads (at least one). The
+/// packages and errors are the same whatever the number; more threads take
+/// less time and more memory (each has its own interpreter's values).
+pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
+    let threads = threads.max(1);
     type Read = (Vec<reader::Syntax>, Vec<GuixError>);
     let read: Vec<Read> = files
         .par_iter()
@@ -240,47 +331,51 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
             forms
         })
         .collect();
+    let ranges = split_by_size(&files, threads);
     // The syntax trees own everything evaluation needs; the texts can go.
     for f in &mut files {
         f.text = String::new();
     }
-    let parsed = Arc::new(Parsed { files, forms });
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_EVAL_THREADS);
+    let shared = Arc::new(Shared {
+        files,
+        forms,
+        ranges,
+        found: Mutex::new(((0..threads).map(|_| None).collect(), 0)),
+        all_came: Condvar::new(),
+    });
     let (tx, rx) = mpsc::channel();
     let mut started = 0;
     for thread in 0..threads {
-        let parsed = Arc::clone(&parsed);
+        let for_thread = Arc::clone(&shared);
         let tx = tx.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("guix-eval-{thread}"))
             .stack_size(EVAL_STACK)
-            .spawn(move || evaluate_share(&parsed, thread, threads, &tx));
+            .spawn(move || evaluate_range(&for_thread, thread, &tx));
         match spawned {
             Ok(_) => started += 1,
-            Err(e) => errors.push(GuixError::new(
-                "",
-                0,
-                format!("cannot start evaluation thread: {e}"),
-            )),
+            Err(e) => {
+                errors.push(GuixError::new(
+                    "",
+                    0,
+                    format!("cannot start evaluation thread: {e}"),
+                ));
+                // The others must not wait for it.
+                shared.arrive(thread, None);
+            }
         }
     }
     drop(tx);
-    drop(parsed);
-    let mut shares: Vec<Option<Vec<GuixPackage>>> = Vec::new();
+    drop(shared);
+    let mut thread_errors: Vec<Vec<GuixError>> = (0..threads).map(|_| Vec::new()).collect();
+    let mut packages = Vec::new();
     let mut done = 0;
     // Stops when every thread has said it is done (they may still be
     // freeing their values), or has dropped its sender without (panicked).
     for report in rx {
         match report {
-            Report::Errors(mut more) => errors.append(&mut more),
-            Report::Share { index, packages } => {
-                if shares.len() <= index {
-                    shares.resize_with(index + 1, || None);
-                }
-                shares[index] = Some(packages);
-            }
+            Report::Errors { thread, errors } => thread_errors[thread] = errors,
+            Report::Packages(mut more) => packages.append(&mut more),
             Report::Done => {
                 done += 1;
                 if done == started {
@@ -289,38 +384,105 @@ pub fn evaluate(mut files: Vec<ModuleFile>) -> Evaluation {
             }
         }
     }
+    errors.extend(thread_errors.into_iter().flatten());
     if done < threads {
-        let message = if started < threads {
-            "some packages were not evaluated: an evaluation thread did not start"
-        } else {
-            "some packages were not evaluated: an evaluation thread panicked"
-        };
-        errors.push(GuixError::new("", 0, message));
+        errors.push(GuixError::new(
+            "",
+            0,
+            "some packages were not evaluated: an evaluation thread failed",
+        ));
     }
+    packages.sort_by_key(|(place, _)| *place);
     Evaluation {
-        packages: shares.into_iter().flatten().flatten().collect(),
+        packages: packages.into_iter().map(|(_, p)| p).collect(),
         errors,
     }
 }
 
-/// One evaluation thread: evaluates every top-level binding, then builds
-/// the records of shares `thread`, `thread + threads`, ... and sends them.
-/// A send fails only when the caller has gone; the thread then stops.
-fn evaluate_share(parsed: &Parsed, thread: usize, threads: usize, tx: &mpsc::Sender<Report>) {
+/// Module ranges, one per thread, of about equal text size: the first
+/// module of each, then the end. A range starts at the module whose middle
+/// is the nearest to its share of the text.
+fn split_by_size(files: &[ModuleFile], threads: usize) -> Vec<usize> {
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    let mut ranges = vec![0];
+    let mut size = 0;
+    for (i, f) in files.iter().enumerate() {
+        if i > 0
+            && ranges.len() < threads
+            && (2 * size + f.text.len()) * threads >= 2 * total * ranges.len()
+        {
+            ranges.push(i);
+        }
+        size += f.text.len();
+    }
+    ranges.resize(threads, files.len());
+    ranges.push(files.len());
+    ranges
+}
+
+/// One evaluation thread: evaluates the top-level bindings of its modules,
+/// exchanges what they hold with the other threads, then builds and sends
+/// the records of the packages whose first binding is in its modules. A
+/// send fails only when the caller has gone; the thread then stops.
+fn evaluate_range(shared: &Shared, thread: usize, tx: &mpsc::Sender<Report>) {
     let mut errors = Vec::new();
-    let mut modules: Vec<eval::Module<'_>> = parsed
+    let mut modules: Vec<eval::Module<'_>> = shared
         .files
         .iter()
-        .zip(&parsed.forms)
+        .zip(&shared.forms)
         .map(|(f, forms)| load::build_module(&f.path, forms, &mut errors))
         .collect();
     load::resolve_imports(&mut modules, &mut errors);
+    if thread != 0 {
+        // The first thread reports them.
+        errors.clear();
+    }
     let it = eval::Interp::new(modules);
+    let range = shared.ranges[thread]..shared.ranges[thread + 1];
+    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        bound_packages(&it, range, thread, &mut errors)
+    }));
+    let (bound, objects) = match found {
+        Ok(found) => found,
+        Err(_) => {
+            shared.arrive(thread, None);
+            return;
+        }
+    };
+    shared.arrive(thread, Some(bound));
+    if tx.send(Report::Errors { thread, errors }).is_err() {
+        return;
+    }
+    let owned = shared.owned_by(thread);
+    for share in owned.chunks(SHARE) {
+        let packages = share
+            .iter()
+            .map(|holders| {
+                let (birth, index, first) = &holders[0];
+                let bindings: Vec<_> = holders.iter().map(|(_, _, info)| info.clone()).collect();
+                let p = &objects[birth];
+                ((first.module, *index), package(&it, p, &bindings))
+            })
+            .collect();
+        if tx.send(Report::Packages(packages)).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Report::Done);
+}
 
-    // Every package object, with the bindings that hold it.
-    let mut order: Vec<Rc<value::Package<'_>>> = Vec::new();
-    let mut holders: HashMap<usize, Vec<record::BindingInfo>> = HashMap::new();
-    for m in 0..it.modules.len() {
+/// Evaluates the top-level bindings of the package modules in `range`:
+/// those that hold package objects, and the objects by birth.
+#[allow(clippy::type_complexity)]
+fn bound_packages<'a>(
+    it: &eval::Interp<'a>,
+    range: std::ops::Range<usize>,
+    thread: usize,
+    errors: &mut Vec<GuixError>,
+) -> (Vec<Bound>, HashMap<value::Birth, Rc<value::Package<'a>>>) {
+    let mut bound = Vec::new();
+    let mut objects = HashMap::new();
+    for m in range {
         if it.modules[m].core {
             continue;
         }
@@ -332,18 +494,18 @@ fn evaluate_share(parsed: &Parsed, thread: usize, threads: usize, tx: &mpsc::Sen
             }
             match it.force_binding(m, b) {
                 Ok(value::Value::Package(p)) => {
-                    let key = Rc::as_ptr(&p) as usize;
-                    let info = record::BindingInfo {
-                        module: m,
-                        variable: binding.name.as_str().to_owned(),
-                        public: binding.public,
-                        line: binding.line,
-                    };
-                    let entry = holders.entry(key).or_default();
-                    if entry.is_empty() {
-                        order.push(p.clone());
-                    }
-                    entry.push(info);
+                    bound.push(Bound {
+                        birth: p.birth,
+                        thread,
+                        index: b,
+                        info: record::BindingInfo {
+                            module: m,
+                            variable: binding.name.as_str().to_owned(),
+                            public: binding.public,
+                            line: binding.line,
+                        },
+                    });
+                    objects.entry(p.birth).or_insert(p);
                 }
                 Ok(_) => {}
                 Err(e) => errors.push(GuixError::new(
@@ -354,22 +516,7 @@ fn evaluate_share(parsed: &Parsed, thread: usize, threads: usize, tx: &mpsc::Sen
             }
         }
     }
-    if thread == 0 && tx.send(Report::Errors(errors)).is_err() {
-        return;
-    }
-    for (index, share) in order.chunks(SHARE).enumerate() {
-        if index % threads != thread {
-            continue;
-        }
-        let packages = share
-            .iter()
-            .map(|p| package(&it, p, &holders[&(Rc::as_ptr(p) as usize)]))
-            .collect();
-        if tx.send(Report::Share { index, packages }).is_err() {
-            return;
-        }
-    }
-    let _ = tx.send(Report::Done);
+    (bound, objects)
 }
 
 /// The record and recipe of one package object held by `bindings`.
@@ -380,11 +527,7 @@ fn package<'a>(
 ) -> GuixPackage {
     // As Guix: the binding whose `define` encloses the `(package` form,
     // else (a package made by a procedure) the first by name.
-    let enclosing = it.modules[p.module]
-        .bindings
-        .iter()
-        .filter(|b| b.line <= p.line)
-        .max_by_key(|b| b.line);
+    let enclosing = it.modules[p.module].enclosing(p.line);
     let primary = enclosing
         .and_then(|e| {
             bindings
@@ -394,8 +537,6 @@ fn package<'a>(
         .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
         .expect("a package object has a binding");
     let (record, recipe) = record::build(it, p, primary, bindings);
-    let record = serde_json::value::to_raw_value(&record)
-        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
     GuixPackage { recipe, record }
 }
 

@@ -10,6 +10,8 @@ use kiln_normalizer::{
     Dependency, GuixDetails, GuixInput, GuixInputKind, ImportWarning, License, Origin, Recipe,
     Relation, WarningKind,
 };
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value as Json};
 
 use super::eval::Interp;
@@ -18,6 +20,7 @@ use super::reader::Syntax;
 use super::value::{write_syntax, write_value, EvalError, Field, Package, Value};
 
 /// A top-level binding of a package object.
+#[derive(Clone)]
 pub struct BindingInfo {
     /// Module index.
     pub module: usize,
@@ -29,14 +32,62 @@ pub struct BindingInfo {
     pub line: u32,
 }
 
-/// Builds the record and the recipe of one package object.
+/// One binding in the record's `bindings`.
+#[derive(Serialize)]
+struct BindingJson<'r> {
+    define_line: u32,
+    module: &'r str,
+    public: bool,
+    variable: &'r str,
+}
+
+/// The record's `location`.
+#[derive(Serialize)]
+struct LocationJson<'r> {
+    file: &'r str,
+    line: u32,
+}
+
+/// The `kiln guix-dump` record; fields in the order of their names, as the
+/// JSON maps of the rest of the record print theirs.
+#[derive(Serialize)]
+struct RecordJson<'r> {
+    argument_keywords: &'r [String],
+    arguments: Option<&'r str>,
+    bindings: Vec<BindingJson<'r>>,
+    bound: bool,
+    build_system: Option<&'r str>,
+    definition_line: u32,
+    description: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<String>>,
+    hidden: bool,
+    home_page: Option<&'r str>,
+    inputs: Option<&'r [Json]>,
+    license: Option<&'r [String]>,
+    line: u32,
+    location: LocationJson<'r>,
+    module: &'r str,
+    name: Option<&'r str>,
+    native_inputs: Option<&'r [Json]>,
+    outputs: Option<&'r [String]>,
+    propagated_inputs: Option<&'r [Json]>,
+    properties: Option<&'r str>,
+    public: bool,
+    source: &'r Json,
+    synopsis: Option<&'r str>,
+    variable: &'r str,
+    version: Option<&'r str>,
+}
+
+/// Builds the record (as JSON text) and the recipe of one package object.
 pub fn build<'a>(
     it: &Interp<'a>,
     pkg: &Rc<Package<'a>>,
     primary: &BindingInfo,
     bindings: &[BindingInfo],
-) -> (Json, Recipe) {
-    let module_path = |m: usize| it.modules[m].path.to_owned();
+) -> (Box<RawValue>, Recipe) {
+    let module_path = |m: usize| it.modules[m].path;
     let file = module_path(primary.module);
     let mut warnings: Vec<(Field, EvalError)> = Vec::new();
     let mut get = |f: Field| match it.field(pkg, f) {
@@ -67,31 +118,6 @@ pub fn build<'a>(
     let name_s = text(&name);
     let version_s = text(&version);
 
-    let mut rec = Map::new();
-    rec.insert("name".into(), json!(name_s));
-    rec.insert("version".into(), json!(version_s));
-    rec.insert("module".into(), json!(file));
-    rec.insert("variable".into(), json!(primary.variable));
-    rec.insert("public".into(), json!(primary.public));
-    rec.insert(
-        "bindings".into(),
-        Json::Array(
-            bindings
-                .iter()
-                .map(|b| {
-                    json!({"module": module_path(b.module), "variable": b.variable,
-                           "public": b.public, "define_line": b.line})
-                })
-                .collect(),
-        ),
-    );
-    rec.insert(
-        "location".into(),
-        json!({"file": module_path(pkg.module), "line": pkg.line}),
-    );
-    rec.insert("line".into(), json!(pkg.line));
-    rec.insert("definition_line".into(), json!(primary.line));
-
     // Source.
     let origin = source.as_ref().and_then(|s| s.as_record("origin"));
     let source_json = match (&source, origin) {
@@ -99,7 +125,6 @@ pub fn build<'a>(
         (Some(Value::Bool(false)), None) | (None, None) => Json::Null,
         (Some(other), None) => json!({"type": other.type_name(), "repr": format!("{other:?}")}),
     };
-    rec.insert("source".into(), source_json.clone());
 
     let bs_name = build_system
         .as_ref()
@@ -110,15 +135,12 @@ pub fn build<'a>(
             Value::Str(s) => s.to_string(),
             other => format!("{other:?}"),
         });
-    rec.insert("build_system".into(), json!(bs_name));
 
     let mut guix_inputs = Vec::new();
-    for (field, list) in &inputs {
-        let key = field.name().replace('-', "_");
-        let Some(list) = list else {
-            rec.insert(key, Json::Null);
-            continue;
-        };
+    // inputs, native-inputs, propagated-inputs as the record gives them.
+    let mut inputs_json: [Option<Vec<Json>>; 3] = [None, None, None];
+    for ((field, list), slot) in inputs.iter().zip(&mut inputs_json) {
+        let Some(list) = list else { continue };
         let mut out = Vec::new();
         for item in list.as_slice().unwrap_or_default() {
             match input_entry(it, item) {
@@ -138,7 +160,7 @@ pub fn build<'a>(
                 }
             }
         }
-        rec.insert(key, Json::Array(out));
+        *slot = Some(out);
     }
 
     let outputs_v: Option<Vec<String>> = outputs.as_ref().and_then(|o| {
@@ -148,7 +170,6 @@ pub fn build<'a>(
                 .collect()
         })
     });
-    rec.insert("outputs".into(), json!(outputs_v));
 
     let license_names: Option<Vec<String>> = license.as_ref().map(|l| {
         let one = |v: &Value<'_>| {
@@ -161,13 +182,9 @@ pub fn build<'a>(
             None => one(l).into_iter().collect(),
         }
     });
-    rec.insert("license".into(), json!(license_names));
     let home_s = text(&home_page);
-    rec.insert("home_page".into(), json!(home_s));
     let synopsis_s = text(&synopsis);
-    rec.insert("synopsis".into(), json!(synopsis_s));
     let description_s = text(&description);
-    rec.insert("description".into(), json!(description_s));
 
     let (args_text, keywords) = match &arguments {
         Some(Value::Code(s)) => arguments_text(s),
@@ -178,8 +195,6 @@ pub fn build<'a>(
             (Some(s), Vec::new())
         }
     };
-    rec.insert("arguments".into(), json!(args_text));
-    rec.insert("argument_keywords".into(), json!(keywords));
     let props_text = properties.as_ref().and_then(|p| match p {
         Value::Null => None,
         p => {
@@ -197,9 +212,9 @@ pub fn build<'a>(
                     matches!(e, Value::Pair(p) if matches!(&p.0, Value::Sym(s) if s.as_str() == "hidden?") && p.1.is_true())
                 })
             });
-    rec.insert("properties".into(), json!(props_text));
-    rec.insert("hidden".into(), json!(hidden));
-    rec.insert("bound".into(), json!(true));
+
+    // Known (not failed to evaluate), as opposed to empty.
+    let (outputs_known, license_known) = (outputs_v.is_some(), license_names.is_some());
 
     // The recipe.
     let pkgname = name_s.clone().unwrap_or_else(|| primary.variable.clone());
@@ -217,7 +232,7 @@ pub fn build<'a>(
                 .collect(),
         );
     }
-    if let Some(o) = origin {
+    if origin.is_some() {
         if let Some(src) = recipe_source(&source_json) {
             recipe.base.source.all = Some(vec![src]);
             let kind = match source_json.get("hash_algorithm").and_then(Json::as_str) {
@@ -233,7 +248,6 @@ pub fn build<'a>(
                 None => Checksum::Skip,
             }]);
         }
-        let _ = o;
     }
     let mut depends = Vec::new();
     let mut makedepends = Vec::new();
@@ -252,7 +266,7 @@ pub fn build<'a>(
         recipe.base.relation_mut(Relation::MakeDepends).all = Some(makedepends);
     }
     recipe.guix = Some(GuixDetails {
-        module: file.clone(),
+        module: file.to_owned(),
         variable: primary.variable.clone(),
         public: primary.public,
         line: pkg.line,
@@ -285,19 +299,51 @@ pub fn build<'a>(
             message: e.message,
         });
     }
-    if !recipe.warnings.is_empty() {
-        rec.insert(
-            "errors".into(),
-            Json::Array(
-                recipe
-                    .warnings
-                    .iter()
-                    .map(|w| json!(w.to_string()))
-                    .collect(),
-            ),
-        );
-    }
-    (Json::Object(rec), recipe)
+
+    let guix = recipe.guix.as_ref().expect("set above");
+    let [inputs_json, native_inputs_json, propagated_inputs_json] = &inputs_json;
+    let record = RecordJson {
+        argument_keywords: &guix.argument_keywords,
+        arguments: guix.arguments.as_deref(),
+        bindings: bindings
+            .iter()
+            .map(|b| BindingJson {
+                define_line: b.line,
+                module: module_path(b.module),
+                public: b.public,
+                variable: &b.variable,
+            })
+            .collect(),
+        bound: true,
+        build_system: recipe.build_system.as_deref(),
+        definition_line: primary.line,
+        description: recipe.description.as_deref(),
+        errors: (!recipe.warnings.is_empty())
+            .then(|| recipe.warnings.iter().map(ToString::to_string).collect()),
+        hidden,
+        home_page: recipe.base.url.as_deref(),
+        inputs: inputs_json.as_deref(),
+        license: license_known.then_some(&guix.license_names[..]),
+        line: pkg.line,
+        location: LocationJson {
+            file: module_path(pkg.module),
+            line: pkg.line,
+        },
+        module: file,
+        name: name_s.as_deref(),
+        native_inputs: native_inputs_json.as_deref(),
+        outputs: outputs_known.then_some(&guix.outputs[..]),
+        propagated_inputs: propagated_inputs_json.as_deref(),
+        properties: guix.properties.as_deref(),
+        public: primary.public,
+        source: &source_json,
+        synopsis: recipe.base.pkgdesc.as_deref(),
+        variable: &primary.variable,
+        version: recipe.pkgver.as_deref(),
+    };
+    let record =
+        serde_json::value::to_raw_value(&record).unwrap_or_else(|_| RawValue::NULL.to_owned());
+    (record, recipe)
 }
 
 fn recipe_source(source: &Json) -> Option<Source> {

@@ -535,3 +535,112 @@ fn read_tree_lists_scm_files_relative_to_the_root() {
     assert_eq!(single[0].path, "a.scm");
     assert!(read_tree(&dir.path().join("nope")).is_err());
 }
+
+#[test]
+fn module_ranges_split_the_text_evenly_and_cover_every_module() {
+    let files: Vec<ModuleFile> = [10, 10, 10, 10, 40, 20]
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| module(&format!("m{i}.scm"), &"x".repeat(n)))
+        .collect();
+    assert_eq!(split_by_size(&files, 1), vec![0, 6]);
+    assert_eq!(split_by_size(&files, 2), vec![0, 4, 6]);
+    assert_eq!(split_by_size(&files, 3), vec![0, 3, 5, 6]);
+    // More threads than modules: the last ranges are empty.
+    assert_eq!(split_by_size(&files[..2], 4), vec![0, 1, 2, 2, 2]);
+    assert_eq!(split_by_size(&[], 2), vec![0, 0, 0]);
+}
+
+/// A tree whose packages refer to each other across modules: an alias of a
+/// package of another module, inheritance across modules, packages made
+/// by a procedure of another module, and a package bound in two modules.
+fn cross_module_tree() -> Vec<ModuleFile> {
+    let mut files = vec![
+        module("guix/licenses.scm", LICENSES),
+        module("guix/build-system/gnu.scm", BUILD_SYSTEM),
+    ];
+    let base = r#"
+(define-module (gnu packages base)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu)
+  #:use-module ((guix licenses) #:prefix license:))
+(define-public (with-suffix p suffix)
+  (package (inherit p) (name (string-append (package-name p) suffix))))
+(define-public hello
+  (package
+    (name "hello") (version "2.12") (source #f)
+    (build-system gnu-build-system)
+    (synopsis "Hi") (description "Hi.") (home-page "https://example.org")
+    (license license:gpl3+)))
+(define-public hello-static (with-suffix hello "-static"))
+"#;
+    let padding = ";; padding\n".repeat(40);
+    let other = format!(
+        r#"
+(define-module (gnu packages other)
+  #:use-module (guix packages)
+  #:use-module (gnu packages base)
+  #:use-module (guix build-system gnu)
+  #:use-module ((guix licenses) #:prefix license:))
+{padding}
+(define-public hello-again hello)
+(define-public hello-tiny (with-suffix hello "-tiny"))
+(define-public greeter
+  (package
+    (inherit hello) (name "greeter")
+    (inputs (list hello hello-static))))
+(define-public static-again hello-static)
+"#
+    );
+    files.push(module("gnu/packages/base.scm", base));
+    files.push(module("gnu/packages/other.scm", &other));
+    files
+}
+
+#[test]
+fn any_number_of_threads_gives_the_same_packages_and_errors() {
+    let one = evaluate_on(cross_module_tree(), 1);
+    assert!(one.errors.is_empty(), "{:?}", one.errors);
+    let records = |e: &Evaluation| -> Vec<String> {
+        e.packages
+            .iter()
+            .map(|p| p.record.get().to_owned())
+            .collect()
+    };
+    let variables: Vec<_> = one
+        .packages
+        .iter()
+        .map(|p| p.record_value()["variable"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        variables,
+        ["hello", "hello-static", "hello-tiny", "greeter"],
+        "one record per object, in binding order"
+    );
+    // The modules of the tree are split between the threads: with two,
+    // `base` and `other` are evaluated by different interpreters, and the
+    // objects both bind (`hello`, `hello-static`) still make one record
+    // each, with the bindings of both modules.
+    assert_eq!(split_by_size(&cross_module_tree(), 2)[1], 3);
+    for threads in 2..=4 {
+        let many = evaluate_on(cross_module_tree(), threads);
+        assert_eq!(records(&many), records(&one), "{threads} threads");
+        assert_eq!(many.errors, one.errors, "{threads} threads");
+    }
+    let hello = record(&one, "hello");
+    let bound: Vec<_> = hello["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["variable"].as_str().unwrap())
+        .collect();
+    assert_eq!(bound, ["hello", "hello-again"]);
+    let greeter = record(&one, "greeter");
+    assert_eq!(
+        greeter["inputs"],
+        serde_json::json!([
+            ["hello", "hello", "2.12"],
+            ["hello-static", "hello-static", "2.12"]
+        ])
+    );
+}

@@ -369,17 +369,39 @@ pub struct Package<'a> {
     pub line: u32,
     /// `hidden-package`.
     pub hidden: bool,
+    /// Where the object was made (see [`Interp::birth`](super::eval::Interp::birth)).
+    pub birth: Birth,
+}
+
+/// Where a package object was made, the same in every interpreter over the
+/// same modules: its identity across evaluation threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Birth {
+    /// The `seq`-th package made while evaluating top-level binding `index`
+    /// of `module`.
+    Binding {
+        /// Module index.
+        module: usize,
+        /// Binding index in the module.
+        index: usize,
+        /// 1 for the first package made by the binding's evaluation.
+        seq: u32,
+    },
+    /// Made outside any top-level binding's evaluation (while forcing a
+    /// field): the `n`-th such package of this interpreter.
+    Unbound(u32),
 }
 
 impl<'a> Package<'a> {
     /// A package with the given thunks.
-    pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32) -> Self {
+    pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32, birth: Birth) -> Self {
         Self {
             slots: RefCell::new(vec![Slot::Pending; thunks.len()]),
             thunks,
             module,
             line,
             hidden: false,
+            birth,
         }
     }
 }

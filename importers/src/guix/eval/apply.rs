@@ -139,7 +139,7 @@ impl<'a> Interp<'a> {
             for f in [Field::Inputs, Field::NativeInputs, Field::PropagatedInputs] {
                 thunks[f as usize] = Thunk::Mapped(q.clone(), f, rewrite.clone());
             }
-            let mut pkg = Package::new(thunks, q.module, q.line);
+            let mut pkg = Package::new(thunks, q.module, q.line, self.birth());
             pkg.hidden = q.hidden;
             Value::Package(Rc::new(pkg))
         };

@@ -20,8 +20,8 @@ use super::builtins::{self, Builtin};
 use super::reader::{List, Syntax};
 use super::symbol::Symbol;
 use super::value::{
-    equal, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, MemoKey, Package, Params,
-    Procedure, Promise, Record, Slot, Thunk, Value,
+    equal, Birth, Closure, Env, EvalError, EvalResult, Field, Frame, Mapping, MemoKey, Package,
+    Params, Procedure, Promise, Record, Slot, Thunk, Value,
 };
 
 /// Deepest evaluation accepted (nested calls and forms).
@@ -88,6 +88,19 @@ pub struct Module<'a> {
     pub core: bool,
     /// Names resolved so far.
     pub resolved: RefCell<HashMap<Symbol, Resolved>>,
+    /// Binding indices by line (then index), for [`Module::enclosing`].
+    pub by_line: Vec<usize>,
+}
+
+impl<'a> Module<'a> {
+    /// The binding whose `define` is the last at or before `line`: the one
+    /// that encloses a form on that line (of several on one line, the last).
+    pub fn enclosing(&self, line: u32) -> Option<&Binding<'a>> {
+        let n = self
+            .by_line
+            .partition_point(|&i| self.bindings[i].line <= line);
+        n.checked_sub(1).map(|k| &self.bindings[self.by_line[k]])
+    }
 }
 
 /// Where a global name leads.
@@ -99,6 +112,15 @@ pub enum Resolved {
     Builtin(Builtin),
     /// Nothing.
     Unbound,
+}
+
+/// A top-level binding being evaluated.
+struct Current {
+    module: usize,
+    index: usize,
+    name: Symbol,
+    /// Packages made so far while evaluating it.
+    births: u32,
 }
 
 /// Package name -> (module, binding) of the `package` forms stating it.
@@ -152,7 +174,9 @@ pub struct Interp<'a> {
     /// Packages whose fields are being forced (innermost last).
     this_package: RefCell<Vec<Rc<Package<'a>>>>,
     /// Top-level bindings being evaluated (innermost last).
-    current: RefCell<Vec<(usize, Symbol)>>,
+    current: RefCell<Vec<Current>>,
+    /// Packages made outside the evaluation of any top-level binding.
+    unbound_births: Cell<u32>,
     /// Symbols used by the evaluator.
     pub sym: Syms,
     /// Package name -> bindings whose `package` form states it.
@@ -255,6 +279,7 @@ impl<'a> Interp<'a> {
             depth: Cell::new(0),
             this_package: RefCell::new(Vec::new()),
             current: RefCell::new(Vec::new()),
+            unbound_births: Cell::new(0),
             name_index: RefCell::new(None),
             sym: Syms {
                 else_: Symbol::intern("else"),
@@ -271,6 +296,29 @@ impl<'a> Interp<'a> {
                 question: Symbol::intern("?"),
                 name: Symbol::intern("name"),
             },
+        }
+    }
+
+    /// The birth of a package object made now: the innermost top-level
+    /// binding being evaluated and how many packages its evaluation made
+    /// before. A binding is evaluated once, always the same way, so two
+    /// interpreters over the same modules give the same object the same
+    /// birth.
+    pub fn birth(&self) -> Birth {
+        match self.current.borrow_mut().last_mut() {
+            Some(c) => {
+                c.births += 1;
+                Birth::Binding {
+                    module: c.module,
+                    index: c.index,
+                    seq: c.births,
+                }
+            }
+            None => {
+                let n = self.unbound_births.get() + 1;
+                self.unbound_births.set(n);
+                Birth::Unbound(n)
+            }
         }
     }
 
@@ -293,7 +341,7 @@ impl<'a> Interp<'a> {
                     .current
                     .borrow()
                     .iter()
-                    .map(|(m, s)| format!("{} in {}", s, self.modules[*m].path))
+                    .map(|c| format!("{} in {}", c.name, self.modules[c.module].path))
                     .collect();
                 return Err(self.err(
                     module,
@@ -308,7 +356,12 @@ impl<'a> Interp<'a> {
             BindingState::Pending => {}
         }
         *binding.state.borrow_mut() = BindingState::InProgress;
-        self.current.borrow_mut().push((module, binding.name));
+        self.current.borrow_mut().push(Current {
+            module,
+            index,
+            name: binding.name,
+            births: 0,
+        });
         let env = Frame::module(module);
         let result = if binding.procedure {
             self.define_procedure(binding.expr, &env)

@@ -61,7 +61,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let mut pkg = Package::new(thunks, module, list.line);
+        let mut pkg = Package::new(thunks, module, list.line, self.birth());
         pkg.hidden = hidden;
         Ok(Value::Package(Rc::new(pkg)))
     }
