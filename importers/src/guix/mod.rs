@@ -270,6 +270,22 @@ impl Shared {
     }
 }
 
+/// Hands in "found nothing" for a thread that ends (panics) before it has
+/// handed in what it found.
+struct Arrival<'s> {
+    shared: &'s Shared,
+    thread: usize,
+    arrived: bool,
+}
+
+impl Drop for Arrival<'_> {
+    fn drop(&mut self) {
+        if !self.arrived {
+            self.shared.arrive(self.thread, None);
+        }
+    }
+}
+
 /// What an evaluation thread sends back.
 enum Report {
     /// Errors of evaluating the top-level bindings of the thread's modules
@@ -425,6 +441,13 @@ fn split_by_size(files: &[ModuleFile], threads: usize) -> Vec<usize> {
 /// the records of the packages whose first binding is in its modules. A
 /// send fails only when the caller has gone; the thread then stops.
 fn evaluate_range(shared: &Shared, thread: usize, tx: &mpsc::Sender<Report>) {
+    // Should this thread fail before it has handed in what it found, the
+    // others must not wait for it.
+    let mut arrival = Arrival {
+        shared,
+        thread,
+        arrived: false,
+    };
     let mut errors = Vec::new();
     let mut modules: Vec<eval::Module<'_>> = shared
         .files
@@ -439,16 +462,17 @@ fn evaluate_range(shared: &Shared, thread: usize, tx: &mpsc::Sender<Report>) {
     }
     let it = eval::Interp::new(modules);
     let range = shared.ranges[thread]..shared.ranges[thread + 1];
-    let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bound_packages(&it, range, thread, &mut errors)
-    }));
-    let (bound, objects) = match found {
-        Ok(found) => found,
-        Err(_) => {
-            shared.arrive(thread, None);
-            return;
-        }
-    };
+    #[cfg(test)]
+    if thread > 0
+        && shared
+            .files
+            .iter()
+            .any(|f| f.path == tests::FAIL_OTHER_THREADS)
+    {
+        panic!("an evaluation thread fails, as the test asked");
+    }
+    let (bound, objects) = bound_packages(&it, range, thread, &mut errors);
+    arrival.arrived = true;
     shared.arrive(thread, Some(bound));
     if tx.send(Report::Errors { thread, errors }).is_err() {
         return;

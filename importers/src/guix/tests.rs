@@ -644,3 +644,28 @@ fn any_number_of_threads_gives_the_same_packages_and_errors() {
         ])
     );
 }
+
+/// A module path that makes every evaluation thread but the first panic
+/// before it hands in what it found.
+pub(super) const FAIL_OTHER_THREADS: &str = "test/fail-other-threads.scm";
+
+#[test]
+fn a_failing_evaluation_thread_is_reported_and_the_others_finish() {
+    let mut files = cross_module_tree();
+    files.insert(0, module(FAIL_OTHER_THREADS, "(define x 1)"));
+    let eval = evaluate_on(files, 2);
+    assert!(
+        eval.errors
+            .iter()
+            .any(|e| e.message.contains("an evaluation thread failed")),
+        "{:?}",
+        eval.errors
+    );
+    // The first thread's modules (base) still give their packages.
+    let variables: Vec<_> = eval
+        .packages
+        .iter()
+        .map(|p| p.record_value()["variable"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(variables, ["hello", "hello-static"]);
+}
