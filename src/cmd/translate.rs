@@ -87,7 +87,7 @@ impl Input {
                 let mut found: Vec<Recipe> = evaluation
                     .packages
                     .into_iter()
-                    .map(|g| g.recipe)
+                    .map(|g| *g.recipe)
                     .filter(|r| match package {
                         Some(want) => {
                             r.guix.as_ref().is_some_and(|g| &g.variable == want)

@@ -151,7 +151,7 @@ pub fn import_guix(
     store_names(&mut packages);
     progress.start("storing", packages.len() as u64);
     for p in packages {
-        let recipe = p.recipe;
+        let recipe = *p.recipe;
         let (module, line) = recipe
             .guix
             .as_ref()

@@ -79,8 +79,9 @@ pub struct ModuleFile {
 /// One package bound to a top-level variable.
 #[derive(Debug, Clone)]
 pub struct GuixPackage {
-    /// The package in the normalized model.
-    pub recipe: Recipe,
+    /// The package in the normalized model (boxed: a whole tree's packages
+    /// are collected and moved around between threads).
+    pub recipe: Box<Recipe>,
     /// The `kiln guix-dump` record (see the corpus README for the fields),
     /// kept as its JSON text: a whole tree's records as parsed values would
     /// take several times the memory.
@@ -561,7 +562,10 @@ fn package<'a>(
         .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
         .expect("a package object has a binding");
     let (record, recipe) = record::build(it, p, primary, bindings);
-    GuixPackage { recipe, record }
+    GuixPackage {
+        recipe: Box::new(recipe),
+        record,
+    }
 }
 
 #[cfg(test)]

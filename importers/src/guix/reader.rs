@@ -197,6 +197,10 @@ impl<'t> Reader<'t> {
                                     continue;
                                 }
                             }
+                            let mut items = items;
+                            // The tree of a whole Guix checkout stays in
+                            // memory: no spare capacity.
+                            items.shrink_to_fit();
                             let list = Box::new(List {
                                 items,
                                 tail,
