@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::eval::{cons, Interp};
+use super::regexp;
 use super::symbol::Symbol;
 use super::value::{
     equal, EvalError, EvalResult, Field, Mapping, Native, Package, Procedure, Record, Thunk, Value,
@@ -78,6 +79,89 @@ fn want_str<'v>(v: &'v Value<'_>, what: &str) -> Result<&'v str, EvalError> {
         line: 0,
         message: format!("{what}: expected a string, got {v:?}"),
     })
+}
+
+/// `string-match` and `regexp-exec`: a `regexp-match` record holding the
+/// string and each group's (start . end), or `#f`.
+fn regexp_match<'a>(
+    pattern: &Value<'a>,
+    text: &Value<'a>,
+    start: Option<&Value<'a>>,
+    what: &str,
+) -> EvalResult<'a> {
+    let re = regexp::compile(want_str(pattern, what)?).map_err(|e| EvalError {
+        module: 0,
+        line: 0,
+        message: format!("{what}: {e}"),
+    })?;
+    let s = want_str(text, what)?;
+    let start = match start {
+        Some(v) => usize::try_from(want_int(v, what)?).unwrap_or(0),
+        None => 0,
+    };
+    let Some(m) = regexp::exec(&re, s, start) else {
+        return Ok(Value::Bool(false));
+    };
+    let groups = m
+        .groups
+        .iter()
+        .map(|g| match g {
+            Some((s, e)) => cons(Value::Int(*s as i64), Value::Int(*e as i64)),
+            None => Value::Bool(false),
+        })
+        .collect();
+    Ok(Value::Record(Rc::new(Record {
+        kind: Symbol::intern("regexp-match"),
+        fields: vec![
+            (Symbol::intern("string"), text.clone()),
+            (Symbol::intern("groups"), Value::list(groups)),
+        ],
+    })))
+}
+
+/// The string and the match of a `regexp-match` record.
+fn want_match<'v>(v: &'v Value<'_>, what: &str) -> Result<(&'v str, regexp::Match), EvalError> {
+    let bad = || EvalError {
+        module: 0,
+        line: 0,
+        message: format!("{what}: expected a match, got {v:?}"),
+    };
+    let r = v.as_record("regexp-match").ok_or_else(bad)?;
+    let text = r.get("string").and_then(Value::as_str).ok_or_else(bad)?;
+    let groups = r
+        .get("groups")
+        .and_then(Value::as_slice)
+        .ok_or_else(bad)?
+        .iter()
+        .map(|g| match g {
+            Value::Pair(p) => match (&p.0, &p.1) {
+                (Value::Int(s), Value::Int(e)) => Some((*s as usize, *e as usize)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    Ok((text, regexp::Match { groups }))
+}
+
+/// `match:start` and `match:end`: a bound of group `n` (default 0), or `#f`
+/// when the group did not take part.
+fn match_bound<'a>(
+    a: &[Value<'a>],
+    what: &str,
+    pick: fn((usize, usize)) -> usize,
+) -> EvalResult<'a> {
+    arity(a, 1, what)?;
+    let (_, m) = want_match(&a[0], what)?;
+    let n = a
+        .get(1)
+        .map(|v| want_int(v, what))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(usize::try_from(n)
+        .ok()
+        .and_then(|n| m.groups.get(n).copied().flatten())
+        .map_or(Value::Bool(false), |g| Value::Int(pick(g) as i64)))
 }
 
 fn want_int(v: &Value<'_>, what: &str) -> Result<i64, EvalError> {
@@ -528,6 +612,40 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             arity(&a, 1, "package-mapping")?;
             let cut = a.get(1).filter(|v| !matches!(v, Value::Kw(_))).cloned();
             Ok(Value::Procedure(Rc::new(Procedure::Mapping(Mapping { proc: a[0].clone(), cut, memo: Default::default() }))))
+        },
+        "make-regexp" => |_, a, _, _| {
+            arity(&a, 1, "make-regexp")?;
+            if a.len() > 1 {
+                return fail("make-regexp: flags are not supported");
+            }
+            let pattern = want_str(&a[0], "make-regexp")?;
+            regexp::compile(pattern).map_err(|e| EvalError { module: 0, line: 0, message: e })?;
+            Ok(Value::Record(Rc::new(Record { kind: Symbol::intern("regexp"), fields: vec![(Symbol::intern("pattern"), a[0].clone())] })))
+        },
+        "regexp?" => |_, a, _, _| Ok(Value::Bool(a.first().is_some_and(|v| v.as_record("regexp").is_some()))),
+        "regexp-exec" => |_, a, _, _| {
+            arity(&a, 2, "regexp-exec")?;
+            let Some(pattern) = a[0].as_record("regexp").and_then(|r| r.get("pattern")) else {
+                return fail(format!("regexp-exec: expected a regexp, got {:?}", a[0]));
+            };
+            regexp_match(pattern, &a[1], a.get(2), "regexp-exec")
+        },
+        "string-match" => |_, a, _, _| {
+            arity(&a, 2, "string-match")?;
+            regexp_match(&a[0], &a[1], a.get(2), "string-match")
+        },
+        "regexp-match?" => |_, a, _, _| Ok(Value::Bool(a.first().is_some_and(|v| v.as_record("regexp-match").is_some()))),
+        "match:substring" => |_, a, _, _| {
+            arity(&a, 1, "match:substring")?;
+            let (text, m) = want_match(&a[0], "match:substring")?;
+            let n = a.get(1).map(|v| want_int(v, "match:substring")).transpose()?.unwrap_or(0);
+            Ok(usize::try_from(n).ok().and_then(|n| regexp::substring(text, &m, n)).map_or(Value::Bool(false), |s| Value::str(&s)))
+        },
+        "match:start" => |_, a, _, _| match_bound(&a, "match:start", |(s, _)| s),
+        "match:end" => |_, a, _, _| match_bound(&a, "match:end", |(_, e)| e),
+        "match:count" => |_, a, _, _| {
+            arity(&a, 1, "match:count")?;
+            Ok(Value::Int(want_match(&a[0], "match:count")?.1.groups.len() as i64))
         },
     };
     for m in [

@@ -27,6 +27,7 @@ mod load;
 mod macros;
 pub mod reader;
 mod record;
+mod regexp;
 pub mod symbol;
 mod value;
 

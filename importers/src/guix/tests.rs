@@ -669,3 +669,70 @@ fn a_failing_evaluation_thread_is_reported_and_the_others_finish() {
         .collect();
     assert_eq!(variables, ["hello", "hello-static"]);
 }
+
+#[test]
+fn regular_expressions_evaluate_as_guile() {
+    let text = r#"
+(define-module (gnu packages rx)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define triplet "i686-pc-linux-gnu")
+(define-public p
+  (package
+    (name (cond ((string-match "^i[3456]86-([^-]+)-" triplet)
+                 => (lambda (m) (string-append "p-" (match:substring m 1))))
+                (else "p")))
+    (version (let ((m (regexp-exec (make-regexp "([0-9]+)\\.([0-9]+)") "v12.34")))
+               (string-append (match:substring m 2) "."
+                              (number->string (match:start m 1)) "."
+                              (number->string (match:end m)))))
+    (source #f)
+    (build-system gnu-build-system)
+    (synopsis (if (string-match "^x86_64" triplet) "64" "32"))
+    (description "d") (home-page "h") (license #f)))
+(define-public q
+  (package (inherit p) (name "q") (version (string-match "a(b" "ab"))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/rx.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "p-pc");
+    assert_eq!(p["version"], "34.1.6");
+    assert_eq!(p["synopsis"], "32");
+    assert_eq!(p["errors"], serde_json::Value::Null);
+    // A pattern the reader of regular expressions refuses is an error.
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], serde_json::Value::Null);
+    assert!(q["errors"][0].as_str().unwrap().contains("a(b"), "{q}");
+}
+
+#[test]
+fn case_lambda_calls_the_first_clause_that_takes_the_arguments() {
+    let text = r#"
+(define-module (gnu packages cl)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define pick
+  (case-lambda*
+   ((a #:optional b) (string-append "one:" a))
+   ((a b c #:key (d "D")) (string-append "three:" a b c d))))
+(define plain (case-lambda ((a) "1") ((a b) "2") ((a . rest) "n")))
+(define-public p
+  (package
+    (name (string-append (pick "x") "," (pick "x" "y") "," (pick "x" "y" "z" #:d "w")
+                         "," (plain 1) (plain 1 2) (plain 1 2 3)))
+    (version (pick))
+    (source #f) (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/cl.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "one:x,one:x,three:xyzw,12n");
+    assert_eq!(p["version"], serde_json::Value::Null);
+    assert!(
+        p["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("no case-lambda clause takes 0 arguments"),
+        "{p}"
+    );
+}

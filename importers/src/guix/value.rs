@@ -91,6 +91,9 @@ pub enum Procedure<'a> {
     Memo(Rc<Procedure<'a>>, RefCell<MemoTable<'a>>),
     /// `(match-lambda clause ...)`.
     MatchLambda(&'a [Syntax], Env<'a>),
+    /// `(case-lambda clause ...)` / `case-lambda*`: the first clause whose
+    /// parameters take the arguments given is called.
+    CaseLambda(Vec<Closure<'a>>),
     /// `(cut f <> x)` / `cute`: arguments, `None` for each slot; `true` when
     /// the last is `<...>`.
     Cut(Vec<Option<Value<'a>>>, bool),
@@ -168,6 +171,17 @@ pub struct Params<'a> {
     pub keys: Vec<(Symbol, Option<&'a Syntax>)>,
     /// Rest parameter.
     pub rest: Option<Symbol>,
+}
+
+impl Params<'_> {
+    /// Whether `n` arguments can be passed (keyword arguments, when there
+    /// are keys, counted among them).
+    pub fn take(&self, n: usize) -> bool {
+        n >= self.required.len()
+            && (self.rest.is_some()
+                || !self.keys.is_empty()
+                || n <= self.required.len() + self.optional.len())
+    }
 }
 
 /// `(delay expr)`.

@@ -28,6 +28,16 @@ impl<'a> Interp<'a> {
                 e
             }),
             Procedure::Closure(c) => self.call_closure(c, args, line),
+            Procedure::CaseLambda(clauses) => {
+                match clauses.iter().find(|c| c.params.take(args.len())) {
+                    Some(c) => self.call_closure(c, args, line),
+                    None => Err(self.err(
+                        module,
+                        line,
+                        format!("no case-lambda clause takes {} arguments", args.len()),
+                    )),
+                }
+            }
             Procedure::Const(v) => Ok(v.clone()),
             Procedure::Memo(inner, cache) => {
                 let key: Vec<MemoKey> = args.iter().map(MemoKey::of).collect();

@@ -162,6 +162,7 @@ enum Special {
     MatchLambda,
     Cut,
     MLambda,
+    CaseLambda,
 }
 
 /// The interpreter over a set of modules.
@@ -233,6 +234,8 @@ impl<'a> Interp<'a> {
             ("lambda", Special::Lambda),
             ("lambda*", Special::Lambda),
             ("mlambda", Special::MLambda),
+            ("case-lambda", Special::CaseLambda),
+            ("case-lambda*", Special::CaseLambda),
             ("mlambdaq", Special::MLambda),
             ("@@", Special::ModuleRef),
             ("match-lambda", Special::MatchLambda),

@@ -185,6 +185,26 @@ impl<'a> Interp<'a> {
                     env: env.clone(),
                 }))))
             }
+            Special::CaseLambda => {
+                let mut clauses = Vec::new();
+                for clause in &items[1..] {
+                    let Syntax::List(c) = clause else {
+                        return Err(self.err(module, line, "malformed case-lambda clause"));
+                    };
+                    let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match c.items.first() {
+                        Some(Syntax::List(l)) => (&l.items, l.tail.as_ref()),
+                        Some(s @ Syntax::Symbol(_)) => (&[], Some(s)),
+                        _ => return Err(self.err(module, c.line, "malformed case-lambda clause")),
+                    };
+                    clauses.push(Closure {
+                        name: None,
+                        params: self.params(req, tail, module, c.line)?,
+                        body: &c.items[1..],
+                        env: env.clone(),
+                    });
+                }
+                Ok(Value::Procedure(Rc::new(Procedure::CaseLambda(clauses))))
+            }
             Special::Define => Err(self.err(module, line, "'define' in expression context")),
             Special::Begin => self.eval_seq(&items[1..], env),
             Special::Delay => Ok(Value::Promise(Rc::new(Promise {
