@@ -563,6 +563,7 @@ fn package<'a>(
         .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
         .expect("a package object has a binding");
     let (record, recipe) = record::build(it, p, primary, bindings);
+    p.forget_fields();
     GuixPackage {
         recipe: Box::new(recipe),
         record,

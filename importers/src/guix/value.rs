@@ -407,6 +407,22 @@ pub enum Birth {
 }
 
 impl<'a> Package<'a> {
+    /// Forgets the values of the fields forced so far, but its name and
+    /// version (which other packages' records show for their inputs): once
+    /// a package's record is built they are seldom asked for again, and
+    /// are forced anew when they are.
+    pub fn forget_fields(&self) {
+        let mut slots = self.slots.borrow_mut();
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if i != Field::Name as usize
+                && i != Field::Version as usize
+                && matches!(slot, Slot::Done(_))
+            {
+                *slot = Slot::Pending;
+            }
+        }
+    }
+
     /// A package with the given thunks.
     pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32, birth: Birth) -> Self {
         Self {
