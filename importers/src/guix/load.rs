@@ -57,7 +57,7 @@ fn import_spec(spec: &Syntax, line: u32) -> Option<Import> {
                         Syntax::List(p) => {
                             if let (Some(a), Some(b)) = (
                                 p.items.first().and_then(Syntax::as_symbol),
-                                p.tail.as_ref().and_then(Syntax::as_symbol),
+                                p.tail.as_deref().and_then(Syntax::as_symbol),
                             ) {
                                 pairs.push((a, b));
                             }
@@ -154,7 +154,8 @@ pub fn build_module<'a>(
                                         m.exports.insert(*s);
                                     }
                                     Syntax::List(p) => {
-                                        if let Some(b) = p.tail.as_ref().and_then(Syntax::as_symbol)
+                                        if let Some(b) =
+                                            p.tail.as_deref().and_then(Syntax::as_symbol)
                                         {
                                             m.exports.insert(b);
                                         }

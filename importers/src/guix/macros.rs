@@ -174,6 +174,7 @@ impl Expander {
         }
         let items = std::mem::take(&mut l.items);
         l.items = items
+            .into_vec()
             .into_iter()
             .map(|i| self.expand(i))
             .collect::<Result<_, _>>()?;
@@ -191,12 +192,12 @@ impl Expander {
                     if !p.items.is_empty() && !f.items.is_empty() =>
                 {
                     let p = List {
-                        items: p.items[1..].to_vec(),
+                        items: p.items[1..].into(),
                         tail: p.tail.clone(),
                         line: p.line,
                     };
                     let f = List {
-                        items: f.items[1..].to_vec(),
+                        items: f.items[1..].into(),
                         tail: f.tail.clone(),
                         line: f.line,
                     };
@@ -254,7 +255,7 @@ impl Expander {
                             None => true,
                             Some(t) => {
                                 let rest = Syntax::List(Box::new(List {
-                                    items: f.items[p.items.len()..].to_vec(),
+                                    items: f.items[p.items.len()..].into(),
                                     tail: f.tail.clone(),
                                     line: f.line,
                                 }));
@@ -359,10 +360,14 @@ impl Expander {
                     i += 1;
                 }
                 let tail = match &l.tail {
-                    Some(t) => Some(self.instantiate(t, binds, line)?),
+                    Some(t) => Some(Box::new(self.instantiate(t, binds, line)?)),
                     None => None,
                 };
-                Ok(Syntax::List(Box::new(List { items, tail, line })))
+                Ok(Syntax::List(Box::new(List {
+                    items: items.into(),
+                    tail,
+                    line,
+                })))
             }
             other => Ok(other.clone()),
         }
@@ -377,7 +382,7 @@ fn pattern_vars(p: &Syntax, ex: &Expander) -> Vec<Symbol> {
             Syntax::Symbol(x) if *x != ex.ellipsis && *x != ex.underscore => out.push(*x),
             Syntax::List(l) => {
                 stack.extend(l.items.iter());
-                stack.extend(l.tail.iter());
+                stack.extend(l.tail.as_deref());
             }
             _ => {}
         }
@@ -393,7 +398,7 @@ fn template_vars(t: &Syntax) -> Vec<Symbol> {
             Syntax::Symbol(x) => out.push(*x),
             Syntax::List(l) => {
                 stack.extend(l.items.iter());
-                stack.extend(l.tail.iter());
+                stack.extend(l.tail.as_deref());
             }
             _ => {}
         }

@@ -34,10 +34,12 @@ pub enum Syntax {
 /// The elements of a list or vector and where it opens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct List {
-    /// The elements before any dot.
-    pub items: Vec<Syntax>,
-    /// The datum after a dot, for a dotted list.
-    pub tail: Option<Syntax>,
+    /// The elements before any dot (a boxed slice: the trees of a whole
+    /// Guix checkout stay in memory, so no spare capacity).
+    pub items: Box<[Syntax]>,
+    /// The datum after a dot, for a dotted list (boxed: most lists have
+    /// none).
+    pub tail: Option<Box<Syntax>>,
     /// 1-based line of the opening parenthesis (or of the prefix, for
     /// reader abbreviations).
     pub line: u32,
@@ -83,7 +85,10 @@ impl Syntax {
             Syntax::Keyword(s) => lexpr::Value::keyword(s.as_str()),
             Syntax::Atom(v) => v.clone(),
             Syntax::List(l) => {
-                let tail = l.tail.as_ref().map_or(lexpr::Value::Null, Syntax::to_value);
+                let tail = l
+                    .tail
+                    .as_deref()
+                    .map_or(lexpr::Value::Null, Syntax::to_value);
                 lexpr::Value::append(l.items.iter().map(Syntax::to_value), tail)
             }
             Syntax::Vector(l) => {
@@ -197,13 +202,9 @@ impl<'t> Reader<'t> {
                                     continue;
                                 }
                             }
-                            let mut items = items;
-                            // The tree of a whole Guix checkout stays in
-                            // memory: no spare capacity.
-                            items.shrink_to_fit();
                             let list = Box::new(List {
-                                items,
-                                tail,
+                                items: items.into_boxed_slice(),
+                                tail: tail.map(Box::new),
                                 line: open_line,
                             });
                             if vector {
@@ -297,7 +298,7 @@ impl<'t> Reader<'t> {
                     let (sym, line) = (*sym, *line);
                     stack.pop();
                     datum = Syntax::List(Box::new(List {
-                        items: vec![Syntax::Symbol(sym), datum],
+                        items: Box::new([Syntax::Symbol(sym), datum]),
                         tail: None,
                         line,
                     }));

@@ -96,7 +96,7 @@ fn reader_reads_atoms_as_guile_does() {
     assert!(matches!(&l.items[8], Syntax::Keyword(k) if k.as_str() == "key"));
     assert_eq!(l.items[9].as_str(), Some("aA\n"));
     assert_eq!(
-        l.tail.as_ref().unwrap().as_symbol().unwrap().as_str(),
+        l.tail.as_deref().unwrap().as_symbol().unwrap().as_str(),
         "tail"
     );
     // And the same datum as a plain lexpr value.

@@ -173,7 +173,7 @@ impl<'a> Interp<'a> {
             }
             Special::Lambda => {
                 let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {
-                    Syntax::List(l) => (&l.items, l.tail.as_ref()),
+                    Syntax::List(l) => (&l.items, l.tail.as_deref()),
                     s @ Syntax::Symbol(_) => (&[], Some(s)),
                     _ => return Err(self.err(module, line, "malformed lambda")),
                 };
@@ -192,7 +192,7 @@ impl<'a> Interp<'a> {
                         return Err(self.err(module, line, "malformed case-lambda clause"));
                     };
                     let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match c.items.first() {
-                        Some(Syntax::List(l)) => (&l.items, l.tail.as_ref()),
+                        Some(Syntax::List(l)) => (&l.items, l.tail.as_deref()),
                         Some(s @ Syntax::Symbol(_)) => (&[], Some(s)),
                         _ => return Err(self.err(module, c.line, "malformed case-lambda clause")),
                     };
@@ -326,7 +326,7 @@ impl<'a> Interp<'a> {
         let Some(name) = sig.items.first().and_then(Syntax::as_symbol) else {
             return Err(self.err(env.module, l.line, "curried definitions are not supported"));
         };
-        let params = self.params(&sig.items[1..], sig.tail.as_ref(), env.module, l.line)?;
+        let params = self.params(&sig.items[1..], sig.tail.as_deref(), env.module, l.line)?;
         let closure = Closure {
             name: Some(name),
             params,
