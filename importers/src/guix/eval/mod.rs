@@ -305,8 +305,13 @@ impl<'a> Interp<'a> {
     /// The birth of a package object made now: the innermost top-level
     /// binding being evaluated and how many packages its evaluation made
     /// before. A binding is evaluated once, always the same way, so two
-    /// interpreters over the same modules give the same object the same
-    /// birth.
+    /// interpreters over the same modules give the objects it makes the
+    /// same births. (A package made while forcing a field of another
+    /// package is born to whichever binding was being evaluated then, which
+    /// can differ between interpreters: such a package, bound to variables
+    /// in the modules of two evaluation threads, would give two records.
+    /// No package of the Guix tree is made that way; its output is the same
+    /// byte for byte on one thread and on several.)
     pub fn birth(&self) -> Birth {
         match self.current.borrow_mut().last_mut() {
             Some(c) => {
