@@ -310,8 +310,8 @@ impl<'a> Interp<'a> {
     /// package is born to whichever binding was being evaluated then, which
     /// can differ between interpreters: such a package, bound to variables
     /// in the modules of two evaluation threads, would give two records.
-    /// No package of the Guix tree is made that way; its output is the same
-    /// byte for byte on one thread and on several.)
+    /// For the whole Guix tree, one thread and several give the same output
+    /// byte for byte.)
     pub fn birth(&self) -> Birth {
         match self.current.borrow_mut().last_mut() {
             Some(c) => {
