@@ -103,6 +103,20 @@ pub struct Evaluation {
     pub packages: Vec<GuixPackage>,
     /// Files or forms that could not be read or evaluated.
     pub errors: Vec<GuixError>,
+    /// The evaluation threads, which free their values after handing over
+    /// the packages.
+    freeing: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Evaluation {
+    /// Waits until the evaluation threads have freed their values and
+    /// ended. Nothing needs it; a leak checker, which would take memory
+    /// still being freed for a leak, does.
+    pub fn wait_for_freeing(&mut self) {
+        for thread in self.freeing.drain(..) {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Every `*.scm` file under `root` (a Guix checkout or channel root), or
@@ -362,7 +376,7 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
         all_came: Condvar::new(),
     });
     let (tx, rx) = mpsc::channel();
-    let mut started = 0;
+    let mut freeing = Vec::with_capacity(threads);
     for thread in 0..threads {
         let for_thread = Arc::clone(&shared);
         let tx = tx.clone();
@@ -371,7 +385,7 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
             .stack_size(EVAL_STACK)
             .spawn(move || evaluate_range(&for_thread, thread, &tx));
         match spawned {
-            Ok(_) => started += 1,
+            Ok(handle) => freeing.push(handle),
             Err(e) => {
                 errors.push(GuixError::new(
                     "",
@@ -385,6 +399,7 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
     }
     drop(tx);
     drop(shared);
+    let started = freeing.len();
     let mut thread_errors: Vec<Vec<GuixError>> = (0..threads).map(|_| Vec::new()).collect();
     let mut packages = Vec::new();
     let mut done = 0;
@@ -414,6 +429,7 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
     Evaluation {
         packages: packages.into_iter().map(|(_, p)| p).collect(),
         errors,
+        freeing,
     }
 }
 

@@ -623,7 +623,8 @@ fn any_number_of_threads_gives_the_same_packages_and_errors() {
     // each, with the bindings of both modules.
     assert_eq!(split_by_size(&cross_module_tree(), 2)[1], 3);
     for threads in 2..=4 {
-        let many = evaluate_on(cross_module_tree(), threads);
+        let mut many = evaluate_on(cross_module_tree(), threads);
+        many.wait_for_freeing();
         assert_eq!(records(&many), records(&one), "{threads} threads");
         assert_eq!(many.errors, one.errors, "{threads} threads");
     }
