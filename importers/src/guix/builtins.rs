@@ -28,6 +28,8 @@ pub enum Builtin {
     Str(&'static str),
     /// `#f`.
     False,
+    /// The empty list (`vlist-null`: vlists and vhashes are lists here).
+    Null,
     /// `%supported-systems`.
     SupportedSystems,
 }
@@ -45,6 +47,7 @@ impl Builtin {
             })),
             Builtin::Str(s) => Value::str(s),
             Builtin::False => Value::Bool(false),
+            Builtin::Null => Value::Null,
             Builtin::SupportedSystems => {
                 Value::list(SUPPORTED_SYSTEMS.iter().map(|s| Value::str(s)).collect())
             }
@@ -503,21 +506,21 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         },
         "%current-system" => |_, _, _, _| Ok(Value::str("x86_64-linux")),
         "%current-target-system" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-linux?" => |_, _, _, _| Ok(Value::Bool(true)),
-        "target-x86-64?" => |_, _, _, _| Ok(Value::Bool(true)),
-        "target-x86?" => |_, _, _, _| Ok(Value::Bool(true)),
-        "target-64bit?" => |_, _, _, _| Ok(Value::Bool(true)),
-        "target-x86-32?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-arm?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-arm32?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-aarch64?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-powerpc?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-ppc32?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-ppc64le?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-riscv64?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-mips64el?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-hurd?" => |_, _, _, _| Ok(Value::Bool(false)),
-        "target-mingw?" => |_, _, _, _| Ok(Value::Bool(false)),
+        "target-linux?" => |_, a, _, _| target_is(&a, "target-linux?"),
+        "target-x86-64?" => |_, a, _, _| target_is(&a, "target-x86-64?"),
+        "target-x86?" => |_, a, _, _| target_is(&a, "target-x86?"),
+        "target-64bit?" => |_, a, _, _| target_is(&a, "target-64bit?"),
+        "target-x86-32?" => |_, a, _, _| target_is(&a, "target-x86-32?"),
+        "target-arm?" => |_, a, _, _| target_is(&a, "target-arm?"),
+        "target-arm32?" => |_, a, _, _| target_is(&a, "target-arm32?"),
+        "target-aarch64?" => |_, a, _, _| target_is(&a, "target-aarch64?"),
+        "target-powerpc?" => |_, a, _, _| target_is(&a, "target-powerpc?"),
+        "target-ppc32?" => |_, a, _, _| target_is(&a, "target-ppc32?"),
+        "target-ppc64le?" => |_, a, _, _| target_is(&a, "target-ppc64le?"),
+        "target-riscv64?" => |_, a, _, _| target_is(&a, "target-riscv64?"),
+        "target-mips64el?" => |_, a, _, _| target_is(&a, "target-mips64el?"),
+        "target-hurd?" => |_, a, _, _| target_is(&a, "target-hurd?"),
+        "target-mingw?" => |_, a, _, _| target_is(&a, "target-mingw?"),
         "system-hurd?" => |_, _, _, _| Ok(Value::Bool(false)),
         "version-prefix" => |_, a, _, _| { arity(&a, 2, "version-prefix")?; version_prefix(want_str(&a[0], "version-prefix")?, want_int(&a[1], "version-prefix")? as usize) },
         "version-major+minor" => |_, a, _, _| { arity(&a, 1, "version-major+minor")?; version_prefix(want_str(&a[0], "version-major+minor")?, 2) },
@@ -613,6 +616,19 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             let cut = a.get(1).filter(|v| !matches!(v, Value::Kw(_))).cloned();
             Ok(Value::Procedure(Rc::new(Procedure::Mapping(Mapping { proc: a[0].clone(), cut, memo: Default::default() }))))
         },
+        // vhashes as association lists, newest first.
+        "vhash-cons" => |_, a, _, _| { arity(&a, 3, "vhash-cons")?; want_list(&a[2], "vhash-cons")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },
+        "vhash-consq" => |_, a, _, _| { arity(&a, 3, "vhash-consq")?; want_list(&a[2], "vhash-consq")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },
+        "vhash-assoc" => |_, a, _, _| {
+            arity(&a, 2, "vhash-assoc")?;
+            // An entry is (key . value): a pair, or a list when the value is one.
+            let found = want_list(&a[1], "vhash-assoc")?.iter().find(|e| match e {
+                Value::Pair(p) => equal(&p.0, &a[0]),
+                e => e.as_slice().and_then(|xs| xs.first()).is_some_and(|k| equal(k, &a[0])),
+            });
+            Ok(found.cloned().unwrap_or(Value::Bool(false)))
+        },
+        "vlist-null?" => |_, a, _, _| { arity(&a, 1, "vlist-null?")?; Ok(Value::Bool(want_list(&a[0], "vlist-null?")?.is_empty())) },
         "make-regexp" => |_, a, _, _| {
             arity(&a, 1, "make-regexp")?;
             if a.len() > 1 {
@@ -667,6 +683,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
     t.push(("%host-type", Builtin::Str("x86_64-unknown-linux-gnu")));
     t.push(("%default-system", Builtin::Str("x86_64-linux")));
     t.push(("%patch-path", Builtin::False));
+    t.push(("vlist-null", Builtin::Null));
     t.push(("%supported-systems", Builtin::SupportedSystems));
     t.into_iter().map(|(n, b)| (Symbol::intern(n), b)).collect()
 }
@@ -789,7 +806,42 @@ fn vcs_version<'a>(a: &[Value<'a>], what: &str) -> EvalResult<'a> {
     Ok(Value::str(&format!("{v}-{r}.{short}")))
 }
 
-fn hash_record<'a>(encoding: &str, text: &str) -> Value<'a> {
+/// Guix's `target-linux?` and friends (`(guix utils)`): of the triplet or
+/// system given, or else of the native x86_64-linux build Kiln evaluates
+/// for (no target system: `target-mingw?` is false).
+fn target_is<'a>(args: &[Value<'a>], what: &str) -> EvalResult<'a> {
+    let target = match args.first() {
+        Some(Value::Bool(false)) if what == "target-mingw?" => return Ok(Value::Bool(false)),
+        Some(v) => want_str(v, what)?,
+        None if what == "target-mingw?" => return Ok(Value::Bool(false)),
+        None => "x86_64-linux",
+    };
+    let x86_32 = ["i386-", "i486-", "i586-", "i686-"]
+        .iter()
+        .any(|p| target.starts_with(p));
+    Ok(Value::Bool(match what {
+        "target-linux?" => target.contains("linux"),
+        "target-hurd?" => target.ends_with("-gnu") && !target.contains("linux"),
+        "target-mingw?" => target.ends_with("-mingw32"),
+        "target-x86-32?" => x86_32,
+        "target-x86-64?" => target.starts_with("x86_64-"),
+        "target-x86?" => x86_32 || target.starts_with("x86_64-"),
+        "target-arm32?" => target.starts_with("arm"),
+        "target-aarch64?" => target.starts_with("aarch64"),
+        "target-arm?" => target.starts_with("arm") || target.starts_with("aarch64"),
+        "target-ppc32?" => target.starts_with("powerpc-"),
+        "target-ppc64le?" => target.starts_with("powerpc64le-"),
+        "target-powerpc?" => target.starts_with("powerpc"),
+        "target-riscv64?" => target.starts_with("riscv64"),
+        "target-mips64el?" => target.starts_with("mips64el-"),
+        "target-64bit?" => ["x86_64", "aarch64", "mips64", "powerpc64", "riscv64"]
+            .iter()
+            .any(|p| target.starts_with(p)),
+        _ => return fail(format!("{what}: not a target predicate")),
+    }))
+}
+
+pub(super) fn hash_record<'a>(encoding: &str, text: &str) -> Value<'a> {
     Value::Record(Rc::new(Record {
         kind: Symbol::intern("hash"),
         fields: vec![

@@ -737,3 +737,65 @@ fn case_lambda_calls_the_first_clause_that_takes_the_arguments() {
         "{p}"
     );
 }
+
+#[test]
+fn vhashes_evaluate_as_association_lists() {
+    let text = r#"
+(define-module (gnu packages vh)
+  #:use-module (guix packages)
+  #:use-module (ice-9 vlist)
+  #:use-module (guix build-system gnu))
+(define table
+  (fold (lambda (kv result) (vhash-cons (car kv) (cdr kv) result))
+        vlist-null
+        '(("a" . "1") ("b" . "2") ("l" "x" "y") ("a" . "3"))))
+(define (lookup k)
+  (match (vhash-assoc k table)
+    ((_ . v) v)
+    (_ "none")))
+(define-public p
+  (package
+    (name (string-append (lookup "a") (lookup "b") (lookup "z") (car (lookup "l"))))
+    (version (if (vlist-null? vlist-null) "1" "0"))
+    (source #f) (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/vh.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "32nonex");
+    assert_eq!(p["version"], "1");
+}
+
+#[test]
+fn target_predicates_test_the_triplet_given_and_sha256_strings_are_base32() {
+    let text = r#"
+(define-module (gnu packages tg)
+  #:use-module (guix packages)
+  #:use-module (guix download)
+  #:use-module (guix build-system gnu))
+(define-public p
+  (package
+    (name (string-append
+           (if (target-mingw? "i686-w64-mingw32") "m" "-")
+           (if (target-mingw?) "m" "-")
+           (if (target-x86-32? "i686-linux") "x" "-")
+           (if (target-x86-32?) "x" "-")
+           (if (target-64bit?) "6" "-")
+           (if (target-hurd? "i586-pc-gnu") "h" "-")
+           (if (target-linux? "i586-pc-gnu") "l" "-")))
+    (version "1")
+    (source (origin
+              (method url-fetch)
+              (uri "https://example.org/p-1.tar.gz")
+              (sha256 "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73")))
+    (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/tg.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "m-x-6h-");
+    assert_eq!(
+        p["source"]["sha256_hex"],
+        nix_base32_to_hex("0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73").unwrap()
+    );
+}
