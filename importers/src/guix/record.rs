@@ -64,7 +64,7 @@ struct RecordJson<'r> {
     hidden: bool,
     home_page: Option<&'r str>,
     inputs: Option<&'r [Json]>,
-    license: Option<&'r [String]>,
+    license: Option<Vec<Option<String>>>,
     line: u32,
     location: LocationJson<'r>,
     module: &'r str,
@@ -171,17 +171,22 @@ pub fn build<'a>(
         })
     });
 
-    let license_names: Option<Vec<String>> = license.as_ref().map(|l| {
+    // Each license's name, null for what is not a license (`(license #f)`),
+    // as Guix's own records show it; the recipe keeps the names.
+    let license_json: Option<Vec<Option<String>>> = license.as_ref().map(|l| {
         let one = |v: &Value<'_>| {
             v.as_record("license")
                 .and_then(|r| r.get("name"))
                 .and_then(|n| n.as_str().map(str::to_owned))
         };
         match l.as_slice() {
-            Some(xs) => xs.iter().filter_map(one).collect(),
-            None => one(l).into_iter().collect(),
+            Some(xs) => xs.iter().map(one).collect(),
+            None => vec![one(l)],
         }
     });
+    let license_names: Option<Vec<String>> = license_json
+        .as_ref()
+        .map(|names| names.iter().flatten().cloned().collect());
     let home_s = text(&home_page);
     let synopsis_s = text(&synopsis);
     let description_s = text(&description);
@@ -214,7 +219,7 @@ pub fn build<'a>(
             });
 
     // Known (not failed to evaluate), as opposed to empty.
-    let (outputs_known, license_known) = (outputs_v.is_some(), license_names.is_some());
+    let outputs_known = outputs_v.is_some();
 
     // The recipe.
     let pkgname = name_s.clone().unwrap_or_else(|| primary.variable.clone());
@@ -323,7 +328,7 @@ pub fn build<'a>(
         hidden,
         home_page: recipe.base.url.as_deref(),
         inputs: inputs_json.as_deref(),
-        license: license_known.then_some(&guix.license_names[..]),
+        license: license_json,
         line: pkg.line,
         location: LocationJson {
             file: module_path(pkg.module),
