@@ -8,7 +8,8 @@
 //! machine; reading is the part of its work Guile can do alone.
 //!
 //! Run with `cargo bench -p kiln-importers --bench guix_tree`. Skips with a
-//! notice when the corpus is absent.
+//! notice when the corpus is absent. `GUIX_TREE_THREADS=N` evaluates on N
+//! threads instead of one a core.
 
 // The allocator the `kiln` binary uses, so that this measures what
 // `kiln guix-dump` does.
@@ -87,7 +88,10 @@ fn main() {
     };
     let read = start.elapsed();
     let n_files = files.len();
-    let eval = kiln_importers::guix::evaluate(files);
+    let eval = match std::env::var("GUIX_TREE_THREADS").map(|t| t.parse::<usize>()) {
+        Ok(Ok(threads)) => kiln_importers::guix::evaluate_on(files, threads),
+        _ => kiln_importers::guix::evaluate(files),
+    };
     let total = start.elapsed();
     println!(
         "guix_tree: {n_files} files, {} packages, {} errors; read {:.3} s, read+evaluate {:.3} s; peak RSS {} MiB",
