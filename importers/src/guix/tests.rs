@@ -47,6 +47,14 @@ fn record(eval: &Evaluation, variable: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no record for {variable}; errors: {:?}", eval.errors))
 }
 
+/// The variable of each record, in order.
+fn variables(eval: &Evaluation) -> Vec<String> {
+    eval.packages
+        .iter()
+        .map(|p| p.record_value()["variable"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn first_list(text: &str) -> Box<reader::List> {
     match read_forms(text, "t.scm").unwrap().remove(0) {
         Syntax::List(l) => l,
@@ -607,13 +615,8 @@ fn any_number_of_threads_gives_the_same_packages_and_errors() {
             .map(|p| p.record.get().to_owned())
             .collect()
     };
-    let variables: Vec<_> = one
-        .packages
-        .iter()
-        .map(|p| p.record_value()["variable"].as_str().unwrap().to_owned())
-        .collect();
     assert_eq!(
-        variables,
+        variables(&one),
         ["hello", "hello-static", "hello-tiny", "greeter"],
         "one record per object, in binding order"
     );
@@ -663,12 +666,7 @@ fn a_failing_evaluation_thread_is_reported_and_the_others_finish() {
         eval.errors
     );
     // The first thread's modules (base) still give their packages.
-    let variables: Vec<_> = eval
-        .packages
-        .iter()
-        .map(|p| p.record_value()["variable"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(variables, ["hello", "hello-static"]);
+    assert_eq!(variables(&eval), ["hello", "hello-static"]);
 }
 
 #[test]
