@@ -554,7 +554,10 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "package-version" => |it, a, _, _| pkg_field(it, &a, Field::Version),
         "package-source" => |it, a, _, _| pkg_field(it, &a, Field::Source),
         "package-build-system" => |it, a, _, _| pkg_field(it, &a, Field::BuildSystem),
-        "package-arguments" => |it, a, _, _| pkg_field(it, &a, Field::Arguments),
+        "package-arguments" => |it, a, _, _| {
+            arity(&a, 1, "package-arguments")?;
+            it.arguments_value(want_pkg(&a[0], "package-arguments")?)
+        },
         "package-inputs" => |it, a, _, _| pkg_field(it, &a, Field::Inputs),
         "package-native-inputs" => |it, a, _, _| pkg_field(it, &a, Field::NativeInputs),
         "package-propagated-inputs" => |it, a, _, _| pkg_field(it, &a, Field::PropagatedInputs),

@@ -797,3 +797,44 @@ fn target_predicates_test_the_triplet_given_and_sha256_strings_are_base32() {
         nix_base32_to_hex("0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73").unwrap()
     );
 }
+
+#[test]
+fn procedures_see_package_arguments_evaluated() {
+    let text = r#"
+(define-module (gnu packages args)
+  #:use-module (guix packages)
+  #:use-module (guix utils)
+  #:use-module (guix build-system gnu))
+(define-public base
+  (package
+    (name "base") (version "1") (source #f)
+    (build-system gnu-build-system)
+    (arguments `(#:tests? #f #:make-flags (list ,(string-append "CC=" "gcc"))))
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+(define (flag p kw) (if (memq kw (package-arguments p)) "yes" "no"))
+(define changed
+  (substitute-keyword-arguments (package-arguments base)
+    ((#:tests? _) #t)
+    ((#:configure-flags flags ''()) (cons "--x" flags))
+    ((#:phases phases) phases)))
+(define-public p
+  (package (inherit base)
+    (name (string-append (flag base #:tests?) "," (flag base #:phases)))
+    (version (string-append
+              (if (cadr (memq #:tests? changed)) "t" "f")
+              (number->string (length changed))
+              (car (cadr (memq #:configure-flags changed)))))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/args.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "yes,no");
+    // #:configure-flags added from its default, in front; #:phases, absent
+    // and without a default, not added.
+    assert_eq!(p["version"], "t6--x");
+    // The field itself stays code, as written.
+    let base = record(&eval, "base");
+    assert_eq!(
+        base["argument_keywords"],
+        serde_json::json!(["tests?", "make-flags"])
+    );
+}

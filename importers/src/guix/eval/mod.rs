@@ -163,6 +163,7 @@ enum Special {
     Cut,
     MLambda,
     CaseLambda,
+    SubstituteKeywordArguments,
 }
 
 /// The interpreter over a set of modules.
@@ -235,6 +236,10 @@ impl<'a> Interp<'a> {
             ("lambda*", Special::Lambda),
             ("mlambda", Special::MLambda),
             ("case-lambda", Special::CaseLambda),
+            (
+                "substitute-keyword-arguments",
+                Special::SubstituteKeywordArguments,
+            ),
             ("case-lambda*", Special::CaseLambda),
             ("mlambdaq", Special::MLambda),
             ("@@", Special::ModuleRef),

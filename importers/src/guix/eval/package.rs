@@ -66,6 +66,26 @@ impl<'a> Interp<'a> {
         Ok(Value::Package(Rc::new(pkg)))
     }
 
+    /// `(package-arguments p)` as package code sees it: the arguments
+    /// evaluated to a list, when they evaluate (G-expressions in them stay
+    /// code). The package's `arguments` field itself stays code, as
+    /// written: this is only for procedures that look into it (`memq` of a
+    /// keyword ...). When the expression does not evaluate, the code, as
+    /// the field gives it.
+    pub fn arguments_value(&self, pkg: &Rc<Package<'a>>) -> EvalResult<'a> {
+        if let Thunk::Expr(e, env) = &pkg.thunks[Field::Arguments as usize] {
+            self.this_package.borrow_mut().push(pkg.clone());
+            let value = self.eval(e, env);
+            self.this_package.borrow_mut().pop();
+            if let Ok(v) = value {
+                if v.as_slice().is_some() {
+                    return Ok(v);
+                }
+            }
+        }
+        self.field(pkg, Field::Arguments)
+    }
+
     /// The value of a package field, forced once per package object.
     pub fn field(&self, pkg: &Rc<Package<'a>>, field: Field) -> EvalResult<'a> {
         let i = field as usize;

@@ -220,6 +220,7 @@ impl<'a> Interp<'a> {
             }
             Special::Record => self.eval_record(head, list, env),
             Special::ModifyInputs => self.eval_modify_inputs(list, env),
+            Special::SubstituteKeywordArguments => self.substitute_keyword_arguments(list, env),
             Special::Gexp => Ok(Value::Code(arg(1)?)),
             Special::FalseIfException => match self.eval(arg(1)?, env) {
                 Ok(v) => Ok(v),
@@ -337,6 +338,81 @@ impl<'a> Interp<'a> {
     }
 
     /// Parses a formal parameter list.
+    /// Guix's `(substitute-keyword-arguments args ((kw var [default]) exp)
+    /// ...)`: ARGS with the value of each KW replaced by EXP evaluated with
+    /// VAR bound to the old value; a KW missing from ARGS is first added
+    /// with its DEFAULT, when one is given (as `default-keyword-arguments`
+    /// does, in front).
+    fn substitute_keyword_arguments(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
+        let (module, line) = (env.module, list.line);
+        let malformed = || self.err(module, line, "malformed substitute-keyword-arguments");
+        let original = list.items.get(1).ok_or_else(malformed)?;
+        let args = self.eval(original, env)?;
+        let Some(args) = args.as_slice() else {
+            return Err(self.err(
+                module,
+                line,
+                format!(
+                    "substitute-keyword-arguments of a {}, not a list",
+                    args.type_name()
+                ),
+            ));
+        };
+        // (keyword, variable, expression) of each clause.
+        let mut clauses = Vec::new();
+        let mut defaults = Vec::new();
+        for clause in &list.items[2..] {
+            let (Some(Syntax::List(head)), Some(expr), 2) = (
+                clause.as_list().and_then(|c| c.items.first()),
+                clause.as_list().and_then(|c| c.items.get(1)),
+                clause.as_list().map_or(0, |c| c.items.len()),
+            ) else {
+                return Err(malformed());
+            };
+            let (Some(Syntax::Keyword(kw)), Some(var)) = (
+                head.items.first(),
+                head.items.get(1).and_then(Syntax::as_symbol),
+            ) else {
+                return Err(malformed());
+            };
+            if let Some(default) = head.items.get(2) {
+                let value = self.eval(default, env)?;
+                if !args.iter().any(|a| matches!(a, Value::Kw(k) if k == kw)) {
+                    defaults.push((*kw, value));
+                }
+            }
+            clauses.push((*kw, var, expr));
+        }
+        let mut all = Vec::with_capacity(args.len() + 2 * defaults.len());
+        for (kw, value) in defaults.into_iter().rev() {
+            all.push(Value::Kw(kw));
+            all.push(value);
+        }
+        all.extend(args.iter().cloned());
+        let mut out = Vec::with_capacity(all.len());
+        let mut i = 0;
+        while i < all.len() {
+            let clause = match &all[i] {
+                Value::Kw(k) if i + 1 < all.len() => clauses.iter().find(|(kw, _, _)| kw == k),
+                _ => None,
+            };
+            match clause {
+                Some((_, var, expr)) => {
+                    let old = all[i + 1].clone();
+                    let new = self.eval(expr, &Frame::child(env, vec![(*var, old)]))?;
+                    out.push(all[i].clone());
+                    out.push(new);
+                    i += 2;
+                }
+                None => {
+                    out.push(all[i].clone());
+                    i += 1;
+                }
+            }
+        }
+        Ok(Value::list(out))
+    }
+
     pub(super) fn params(
         &self,
         items: &'a [Syntax],
