@@ -447,15 +447,26 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             format(want_str(&a[1], "format")?, &a[2..])
         },
         "char=?" => |_, a, _, _| { arity(&a, 2, "char=?")?; Ok(Value::Bool(equal(&a[0], &a[1]))) },
-        "string-delete" => |it, a, m, l| {
-            arity(&a, 2, "string-delete")?;
-            let (pred, text) = match (&a[0], &a[1]) { (Value::Str(t), p) => (p, t), (p, Value::Str(t)) => (p, t), _ => return fail("string-delete: expected a string") };
-            let mut out = String::new();
-            for c in text.chars() {
-                let drop = match pred { Value::Char(x) => *x == c, p => it.apply(p, vec![Value::Char(c)], m, l)?.is_true() };
-                if !drop { out.push(c) }
-            }
-            Ok(Value::str(&out))
+        "string-delete" => |it, a, m, l| string_keep(it, &a, m, l, "string-delete", false),
+        "string-filter" => |it, a, m, l| string_keep(it, &a, m, l, "string-filter", true),
+        "string-concatenate" => |_, a, _, _| {
+            arity(&a, 1, "string-concatenate")?;
+            let mut s = String::new();
+            for v in want_list(&a[0], "string-concatenate")? { s.push_str(want_str(v, "string-concatenate")?); }
+            Ok(Value::str(&s))
+        },
+        "simple-format" => |_, a, _, _| {
+            arity(&a, 2, "simple-format")?;
+            if a[0].is_true() { return fail("simple-format: only (simple-format #f ...) is supported") }
+            format(want_str(&a[1], "simple-format")?, &a[2..])
+        },
+        "basename" => |_, a, _, _| {
+            arity(&a, 1, "basename")?;
+            let path = want_str(&a[0], "basename")?;
+            let trimmed = path.trim_end_matches('/');
+            let base = if trimmed.is_empty() && !path.is_empty() { "/" } else { trimmed.rsplit('/').next().unwrap_or(trimmed) };
+            let base = match a.get(1) { Some(suffix) => { let suffix = want_str(suffix, "basename")?; base.strip_suffix(suffix).filter(|b| !b.is_empty()).unwrap_or(base) } None => base };
+            Ok(Value::str(base))
         },
         "string-pad" => |_, a, _, _| {
             arity(&a, 2, "string-pad")?;
@@ -842,6 +853,36 @@ fn target_is<'a>(args: &[Value<'a>], what: &str) -> EvalResult<'a> {
             .any(|p| target.starts_with(p)),
         _ => return fail(format!("{what}: not a target predicate")),
     }))
+}
+
+/// `string-delete` (KEEP false) and `string-filter` (KEEP true): the
+/// characters of the string that match the character or predicate given
+/// (either argument order, as Guile takes both), or that do not.
+fn string_keep<'a>(
+    it: &Interp<'a>,
+    a: &[Value<'a>],
+    module: usize,
+    line: u32,
+    what: &str,
+    keep: bool,
+) -> EvalResult<'a> {
+    arity(a, 2, what)?;
+    let (pred, text) = match (&a[0], &a[1]) {
+        (Value::Str(t), p) => (p, t),
+        (p, Value::Str(t)) => (p, t),
+        _ => return fail(format!("{what}: expected a string")),
+    };
+    let mut out = String::new();
+    for c in text.chars() {
+        let matches = match pred {
+            Value::Char(x) => *x == c,
+            p => it.apply(p, vec![Value::Char(c)], module, line)?.is_true(),
+        };
+        if matches == keep {
+            out.push(c)
+        }
+    }
+    Ok(Value::str(&out))
 }
 
 pub(super) fn hash_record<'a>(encoding: &str, text: &str) -> Value<'a> {

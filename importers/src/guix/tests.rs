@@ -838,3 +838,37 @@ fn procedures_see_package_arguments_evaluated() {
         serde_json::json!(["tests?", "make-flags"])
     );
 }
+
+#[test]
+fn string_and_format_builtins_evaluate_as_guile() {
+    let text = r#"
+(define-module (gnu packages str)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define-public p
+  (package
+    (name (string-concatenate
+           (list (basename "/a/b/c.tar.gz" ".tar.gz") "-"
+                 (basename "/x/y/") "-"
+                 (string-filter #\a "banana")
+                 (string-filter (lambda (c) (char=? c #\n)) "banana")
+                 (string-delete #\a "banana")
+                 ((λ (x) x) "-")
+                 (simple-format #f "~a~s" 1 "q"))))
+    (version "1") (source #f) (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/str.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "c-y-aaannbnn-1\"q\"", "{p}");
+
+    // An unbound variable among the arguments is reported at the line of
+    // the call.
+    let text = "(define-module (gnu packages unb)\n  #:use-module (guix packages))\n(define-public q\n  (package (name \"q\") (version\n    (string-append \"1\" no-such-variable))))\n";
+    let eval = eval_modules(&[("gnu/packages/unb.scm", text)]);
+    let q = record(&eval, "q");
+    assert_eq!(
+        q["errors"][0], "gnu/packages/unb.scm:5: unbound variable 'no-such-variable'",
+        "{q}"
+    );
+}

@@ -234,6 +234,7 @@ impl<'a> Interp<'a> {
             ("letrec*", Special::Letrec),
             ("lambda", Special::Lambda),
             ("lambda*", Special::Lambda),
+            ("λ", Special::Lambda),
             ("mlambda", Special::MLambda),
             ("case-lambda", Special::CaseLambda),
             (
@@ -519,7 +520,7 @@ impl<'a> Interp<'a> {
             .map_err(|e| self.at(e, env, list.line))?;
         let mut args = Vec::with_capacity(list.items.len() - 1);
         for a in &list.items[1..] {
-            args.push(self.eval(a, env)?);
+            args.push(self.eval(a, env).map_err(|e| self.at(e, env, list.line))?);
         }
         self.apply(&f, args, env.module, list.line)
     }
