@@ -862,13 +862,24 @@ fn string_and_format_builtins_evaluate_as_guile() {
     let p = record(&eval, "p");
     assert_eq!(p["name"], "c-y-aaannbnn-1\"q\"", "{p}");
 
-    // An unbound variable among the arguments is reported at the line of
-    // the call.
-    let text = "(define-module (gnu packages unb)\n  #:use-module (guix packages))\n(define-public q\n  (package (name \"q\") (version\n    (string-append \"1\" no-such-variable))))\n";
+    // An unbound variable among a call's arguments is reported at the
+    // line of the call; a variable alone as a field's value at the line of
+    // the field (not thunked) or of the package form (thunked).
+    let text = "(define-module (gnu packages unb)\n  #:use-module (guix packages))\n(define-public q\n  (package (name \"q\") (version\n    (string-append \"1\" no-such-variable))\n    (source\n      no-such-origin)\n    (home-page no-such-page)\n    (inputs no-such-inputs)))\n";
     let eval = eval_modules(&[("gnu/packages/unb.scm", text)]);
     let q = record(&eval, "q");
-    assert_eq!(
-        q["errors"][0], "gnu/packages/unb.scm:5: unbound variable 'no-such-variable'",
-        "{q}"
-    );
+    let errors: Vec<&str> = q["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for want in [
+        "gnu/packages/unb.scm:5: unbound variable 'no-such-variable'",
+        "gnu/packages/unb.scm:6: unbound variable 'no-such-origin'",
+        "gnu/packages/unb.scm:8: unbound variable 'no-such-page'",
+        "gnu/packages/unb.scm:4: unbound variable 'no-such-inputs'",
+    ] {
+        assert!(errors.contains(&want), "{want} not in {errors:?}");
+    }
 }

@@ -40,7 +40,14 @@ impl<'a> Interp<'a> {
                             thunks[f as usize] = Thunk::Value(v.clone());
                             cur = Frame::child(&cur, vec![(name, v)]);
                         }
-                        Err(e) => thunks[f as usize] = Thunk::Failed(e),
+                        Err(mut e) => {
+                            // A variable alone has no line: the field's.
+                            if e.line == 0 {
+                                e.line = c.line;
+                                e.module = module;
+                            }
+                            thunks[f as usize] = Thunk::Failed(e)
+                        }
                     }
                 }
             }
@@ -110,7 +117,15 @@ impl<'a> Interp<'a> {
                 if field == Field::Arguments {
                     Ok(Value::Code(e))
                 } else {
-                    self.eval(e, env)
+                    // An error without a line of its own (a variable
+                    // alone): the line of the package form.
+                    self.eval(e, env).map_err(|mut err| {
+                        if err.line == 0 {
+                            err.line = pkg.line;
+                            err.module = pkg.module;
+                        }
+                        err
+                    })
                 }
             }
             Thunk::Mapped(from, f, proc) => self.field(from, *f).and_then(|v| {
