@@ -40,13 +40,15 @@ pub enum Vcs {
 impl Vcs {
     /// The Arch package of the client makepkg runs for this system (its
     /// `VCSCLIENTS` in makepkg.conf): what a PKGBUILD fetching such a
-    /// source lists in `makedepends`.
+    /// source lists in `makedepends`. For bzr, `bzr`, as makepkg 6.0.2
+    /// (the reference here, and the build image's) names it; newer makepkg
+    /// names `breezy`, which provides `bzr`.
     pub fn arch_client(self) -> &'static str {
         match self {
             Vcs::Git => "git",
             Vcs::Hg => "mercurial",
             Vcs::Svn => "subversion",
-            Vcs::Bzr => "breezy",
+            Vcs::Bzr => "bzr",
             Vcs::Fossil => "fossil",
         }
     }
@@ -115,12 +117,21 @@ impl Source {
         loc.strip_suffix("?signed").unwrap_or(loc)
     }
 
-    /// The version-control system, from the `git+` style prefix or a
-    /// `git://` scheme.
-    pub fn vcs(&self) -> Option<Vcs> {
+    /// makepkg's protocol of a location: the scheme before `://` without
+    /// any `+...`, or for Launchpad's `bzr+lp:NAME` what comes before
+    /// `+lp:` (as makepkg's `get_protocol`).
+    fn protocol(&self) -> Option<&str> {
         let loc = self.location();
-        let scheme = loc.split("://").next().filter(|_| loc.contains("://"))?;
-        let proto = scheme.split('+').next().unwrap_or(scheme);
+        if let Some((scheme, _)) = loc.split_once("://") {
+            return Some(scheme.split('+').next().unwrap_or(scheme));
+        }
+        loc.split_once("+lp:").map(|(proto, _)| proto)
+    }
+
+    /// The version-control system, from the `git+` style prefix or a
+    /// `git://` scheme (or `bzr+lp:`).
+    pub fn vcs(&self) -> Option<Vcs> {
+        let proto = self.protocol()?;
         match proto {
             "git" => Some(Vcs::Git),
             "hg" => Some(Vcs::Hg),
@@ -145,7 +156,7 @@ impl Source {
 
     /// Whether this is a file beside the PKGBUILD rather than a download.
     pub fn is_local(&self) -> bool {
-        !self.location().contains("://")
+        self.protocol().is_none()
     }
 
     /// The file name makepkg saves the source as: the rename, else the last
@@ -316,7 +327,7 @@ mod tests {
         assert_eq!(g.vcs().map(Vcs::arch_client), Some("git"));
         assert_eq!(Vcs::Hg.arch_client(), "mercurial");
         assert_eq!(Vcs::Svn.arch_client(), "subversion");
-        assert_eq!(Vcs::Bzr.arch_client(), "breezy");
+        assert_eq!(Vcs::Bzr.arch_client(), "bzr");
         assert_eq!(g.url(), "https://github.com/a/b.git");
         assert_eq!(g.fragment(), Some(("tag", "v1.2")));
         assert!(g.signed());
@@ -329,6 +340,14 @@ mod tests {
         let l = Source::new("fix-build.patch").unwrap();
         assert!(l.is_local());
         assert_eq!(l.file_name(), "fix-build.patch");
+
+        // Launchpad's short form, which makepkg reads as bzr.
+        let lp = Source::new("dvc-checkout::bzr+lp:dvc#revision=591").unwrap();
+        assert_eq!(lp.vcs(), Some(Vcs::Bzr));
+        assert!(!lp.is_local());
+        assert_eq!(lp.url(), "lp:dvc");
+        assert_eq!(lp.fragment(), Some(("revision", "591")));
+        assert_eq!(lp.file_name(), "dvc-checkout");
     }
 
     #[test]
