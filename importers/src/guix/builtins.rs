@@ -391,8 +391,16 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "every" => |it, a, m, l| { arity(&a, 2, "every")?; let mut last = Value::Bool(true); for x in want_list(&a[1], "every")? { last = it.apply(&a[0], vec![x.clone()], m, l)?; if !last.is_true() { return Ok(last) } } Ok(last) },
         "fold" => |it, a, m, l| {
             arity(&a, 3, "fold")?;
+            // SRFI-1: with several lists, KONS takes an element of each (up
+            // to the shortest), then the seed.
+            let lists: Vec<&[Value]> = a[2..].iter().map(|v| want_list(v, "fold")).collect::<Result<_, _>>()?;
+            let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
             let mut acc = a[1].clone();
-            for x in want_list(&a[2], "fold")? { acc = it.apply(&a[0], vec![x.clone(), acc], m, l)?; }
+            for i in 0..n {
+                let mut args: Vec<Value> = lists.iter().map(|l| l[i].clone()).collect();
+                args.push(acc);
+                acc = it.apply(&a[0], args, m, l)?;
+            }
             Ok(acc)
         },
         "fold-right" => |it, a, m, l| {

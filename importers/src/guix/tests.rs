@@ -883,3 +883,22 @@ fn string_and_format_builtins_evaluate_as_guile() {
         assert!(errors.contains(&want), "{want} not in {errors:?}");
     }
 }
+
+#[test]
+fn fold_takes_several_lists() {
+    let text = r#"
+(define-module (gnu packages fo)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define-public p
+  (package
+    (name (fold (lambda (a b acc) (string-append acc a b)) "" '("1" "2" "3") '("a" "b")))
+    (version (cdr (assoc "x" (fold alist-replace '(("x" . "0") ("y" . "1")) '("x") '("9")))))
+    (source #f) (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+"#;
+    let eval = eval_modules(&[("gnu/packages/fo.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "1a2b");
+    assert_eq!(p["version"], "9");
+}
