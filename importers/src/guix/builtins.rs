@@ -330,9 +330,19 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             Ok(Value::str(&strs?.join(sep)))
         },
         "string-replace-substring" => |_, a, _, _| { arity(&a, 3, "string-replace-substring")?; Ok(Value::str(&want_str(&a[0], "string-replace-substring")?.replace(want_str(&a[1], "string-replace-substring")?, want_str(&a[2], "string-replace-substring")?))) },
-        "string-trim" => |_, a, _, _| { arity(&a, 1, "string-trim")?; Ok(Value::str(want_str(&a[0], "string-trim")?.trim_start())) },
-        "string-trim-right" => |_, a, _, _| { arity(&a, 1, "string-trim-right")?; Ok(Value::str(want_str(&a[0], "string-trim-right")?.trim_end())) },
-        "string-trim-both" => |_, a, _, _| { arity(&a, 1, "string-trim-both")?; Ok(Value::str(want_str(&a[0], "string-trim-both")?.trim())) },
+        "string-trim" => |it, a, m, l| string_trim(it, &a, m, l, "string-trim", true, false),
+        "string-trim-right" => |it, a, m, l| string_trim(it, &a, m, l, "string-trim-right", false, true),
+        "string-trim-both" => |it, a, m, l| string_trim(it, &a, m, l, "string-trim-both", true, true),
+        // Character sets as the predicates they stand for (Guile's string
+        // procedures take either).
+        "char-set:letter" => |_, a, _, _| char_test(&a, "char-set:letter", char::is_alphabetic),
+        "char-set:digit" => |_, a, _, _| char_test(&a, "char-set:digit", |c| c.is_ascii_digit()),
+        "char-set:letter+digit" => |_, a, _, _| char_test(&a, "char-set:letter+digit", char::is_alphanumeric),
+        "char-set:whitespace" => |_, a, _, _| char_test(&a, "char-set:whitespace", char::is_whitespace),
+        "char-alphabetic?" => |_, a, _, _| char_test(&a, "char-alphabetic?", char::is_alphabetic),
+        "char-numeric?" => |_, a, _, _| char_test(&a, "char-numeric?", char::is_numeric),
+        "char-whitespace?" => |_, a, _, _| char_test(&a, "char-whitespace?", char::is_whitespace),
+        "char-set-complement" => |_, a, _, _| { arity(&a, 1, "char-set-complement")?; Ok(Value::Procedure(Rc::new(Procedure::Negate(a[0].clone())))) },
         "string->list" => |_, a, _, _| { arity(&a, 1, "string->list")?; Ok(Value::list(want_str(&a[0], "string->list")?.chars().map(Value::Char).collect())) },
         "list->string" => |_, a, _, _| { arity(&a, 1, "list->string")?; let mut s = String::new(); for c in want_list(&a[0], "list->string")? { match c { Value::Char(c) => s.push(*c), _ => return fail("list->string: expected characters") } } Ok(Value::str(&s)) },
         "string->symbol" => |_, a, _, _| { arity(&a, 1, "string->symbol")?; Ok(Value::Sym(Symbol::intern(want_str(&a[0], "string->symbol")?))) },
@@ -882,15 +892,63 @@ fn string_keep<'a>(
     };
     let mut out = String::new();
     for c in text.chars() {
-        let matches = match pred {
-            Value::Char(x) => *x == c,
-            p => it.apply(p, vec![Value::Char(c)], module, line)?.is_true(),
-        };
-        if matches == keep {
+        if char_matches(it, pred, c, module, line)? == keep {
             out.push(c)
         }
     }
     Ok(Value::str(&out))
+}
+
+/// Whether character `c` matches PRED: a character, or a predicate (a
+/// character set is one here).
+fn char_matches<'a>(
+    it: &Interp<'a>,
+    pred: &Value<'a>,
+    c: char,
+    module: usize,
+    line: u32,
+) -> Result<bool, EvalError> {
+    Ok(match pred {
+        Value::Char(x) => *x == c,
+        p => it.apply(p, vec![Value::Char(c)], module, line)?.is_true(),
+    })
+}
+
+/// `string-trim` (START), `string-trim-right` (END) and `string-trim-both`:
+/// the characters matching the optional PRED (whitespace by default) taken
+/// off the ends.
+fn string_trim<'a>(
+    it: &Interp<'a>,
+    a: &[Value<'a>],
+    module: usize,
+    line: u32,
+    what: &str,
+    start: bool,
+    end: bool,
+) -> EvalResult<'a> {
+    arity(a, 1, what)?;
+    let chars: Vec<char> = want_str(&a[0], what)?.chars().collect();
+    let trims = |c: char| match a.get(1) {
+        Some(pred) => char_matches(it, pred, c, module, line),
+        None => Ok(c.is_whitespace()),
+    };
+    let (mut from, mut to) = (0, chars.len());
+    while start && from < to && trims(chars[from])? {
+        from += 1;
+    }
+    while end && to > from && trims(chars[to - 1])? {
+        to -= 1;
+    }
+    Ok(Value::str(&chars[from..to].iter().collect::<String>()))
+}
+
+/// A character predicate applied to its one argument.
+fn char_test<'a>(a: &[Value<'a>], what: &str, test: fn(char) -> bool) -> EvalResult<'a> {
+    arity(a, 1, what)?;
+    match a[0] {
+        Value::Char(c) => Ok(Value::Bool(test(c))),
+        ref other => fail(format!("{what}: expected a character, got {other:?}")),
+    }
 }
 
 pub(super) fn hash_record<'a>(encoding: &str, text: &str) -> Value<'a> {
