@@ -264,13 +264,13 @@ impl Shared {
         for b in found.0.iter().flatten().flatten() {
             by_identity.entry(b.identity()).or_default().push(b);
         }
-        let (lo, hi) = (self.ranges[thread], self.ranges[thread + 1]);
+        // A thread reports only the bindings of its own modules.
         let mut owned: Vec<Vec<&Bound>> = by_identity
             .into_values()
             .filter_map(|mut holders| {
                 holders.sort_by_key(|b| b.place());
                 let first = holders[0];
-                (first.thread == thread && (lo..hi).contains(&first.info.module)).then_some(holders)
+                (first.thread == thread).then_some(holders)
             })
             .collect();
         owned.sort_by_key(|holders| holders[0].place());

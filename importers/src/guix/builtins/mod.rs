@@ -7,6 +7,12 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+mod lists;
+mod text;
+
+use lists::*;
+use text::*;
+
 use super::eval::{cons, Interp};
 use super::regexp;
 use super::symbol::Symbol;
@@ -82,89 +88,6 @@ fn want_str<'v>(v: &'v Value<'_>, what: &str) -> Result<&'v str, EvalError> {
         line: 0,
         message: format!("{what}: expected a string, got {v:?}"),
     })
-}
-
-/// `string-match` and `regexp-exec`: a `regexp-match` record holding the
-/// string and each group's (start . end), or `#f`.
-fn regexp_match<'a>(
-    pattern: &Value<'a>,
-    text: &Value<'a>,
-    start: Option<&Value<'a>>,
-    what: &str,
-) -> EvalResult<'a> {
-    let re = regexp::compile(want_str(pattern, what)?).map_err(|e| EvalError {
-        module: 0,
-        line: 0,
-        message: format!("{what}: {e}"),
-    })?;
-    let s = want_str(text, what)?;
-    let start = match start {
-        Some(v) => usize::try_from(want_int(v, what)?).unwrap_or(0),
-        None => 0,
-    };
-    let Some(m) = regexp::exec(&re, s, start) else {
-        return Ok(Value::Bool(false));
-    };
-    let groups = m
-        .groups
-        .iter()
-        .map(|g| match g {
-            Some((s, e)) => cons(Value::Int(*s as i64), Value::Int(*e as i64)),
-            None => Value::Bool(false),
-        })
-        .collect();
-    Ok(Value::Record(Rc::new(Record {
-        kind: Symbol::intern("regexp-match"),
-        fields: vec![
-            (Symbol::intern("string"), text.clone()),
-            (Symbol::intern("groups"), Value::list(groups)),
-        ],
-    })))
-}
-
-/// The string and the match of a `regexp-match` record.
-fn want_match<'v>(v: &'v Value<'_>, what: &str) -> Result<(&'v str, regexp::Match), EvalError> {
-    let bad = || EvalError {
-        module: 0,
-        line: 0,
-        message: format!("{what}: expected a match, got {v:?}"),
-    };
-    let r = v.as_record("regexp-match").ok_or_else(bad)?;
-    let text = r.get("string").and_then(Value::as_str).ok_or_else(bad)?;
-    let groups = r
-        .get("groups")
-        .and_then(Value::as_slice)
-        .ok_or_else(bad)?
-        .iter()
-        .map(|g| match g {
-            Value::Pair(p) => match (&p.0, &p.1) {
-                (Value::Int(s), Value::Int(e)) => Some((*s as usize, *e as usize)),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    Ok((text, regexp::Match { groups }))
-}
-
-/// `match:start` and `match:end`: a bound of group `n` (default 0), or `#f`
-/// when the group did not take part.
-fn match_bound<'a>(
-    a: &[Value<'a>],
-    what: &str,
-    pick: fn((usize, usize)) -> usize,
-) -> EvalResult<'a> {
-    arity(a, 1, what)?;
-    let (_, m) = want_match(&a[0], what)?;
-    let n = a
-        .get(1)
-        .map(|v| want_int(v, what))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(usize::try_from(n)
-        .ok()
-        .and_then(|n| m.groups.get(n).copied().flatten())
-        .map_or(Value::Bool(false), |g| Value::Int(pick(g) as i64)))
 }
 
 fn want_int(v: &Value<'_>, what: &str) -> Result<i64, EvalError> {
@@ -720,102 +643,6 @@ pub fn table() -> HashMap<Symbol, Builtin> {
     t.into_iter().map(|(n, b)| (Symbol::intern(n), b)).collect()
 }
 
-fn car<'a>(v: Option<&Value<'a>>) -> EvalResult<'a> {
-    match v {
-        Some(Value::List(xs)) => Ok(xs[0].clone()),
-        Some(Value::Pair(p)) => Ok(p.0.clone()),
-        other => fail(format!("car: expected a pair, got {other:?}")),
-    }
-}
-
-fn cdr<'a>(v: Option<&Value<'a>>) -> EvalResult<'a> {
-    match v {
-        Some(Value::List(xs)) => Ok(Value::list(xs[1..].to_vec())),
-        Some(Value::Pair(p)) => Ok(p.1.clone()),
-        other => fail(format!("cdr: expected a pair, got {other:?}")),
-    }
-}
-
-fn append(lists: Vec<Value<'_>>) -> EvalResult<'_> {
-    let n = lists.len();
-    let mut out = Vec::new();
-    for (i, l) in lists.into_iter().enumerate() {
-        match l.as_slice() {
-            Some(xs) => out.extend(xs.iter().cloned()),
-            None if i == n - 1 => {
-                return Ok(out.into_iter().rev().fold(l, |acc, x| cons(x, acc)));
-            }
-            None => return fail(format!("append: expected a list, got {l:?}")),
-        }
-    }
-    Ok(Value::list(out))
-}
-
-fn member<'a>(a: &[Value<'a>]) -> EvalResult<'a> {
-    arity(a, 2, "member")?;
-    let l = want_list(&a[1], "member")?;
-    Ok(match l.iter().position(|x| equal(x, &a[0])) {
-        Some(i) => Value::list(l[i..].to_vec()),
-        None => Value::Bool(false),
-    })
-}
-
-/// The entry of alist `alist` whose car is `key`.
-fn assoc<'a>(alist: &Value<'a>, key: &Value<'a>) -> Option<Value<'a>> {
-    alist
-        .as_slice()?
-        .iter()
-        .find(|e| car(Some(e)).is_ok_and(|k| equal(&k, key)))
-        .cloned()
-}
-
-fn arith<'a>(
-    a: &[Value<'a>],
-    unit: i64,
-    int: fn(i64, i64) -> Option<i64>,
-    float: fn(f64, f64) -> f64,
-) -> EvalResult<'a> {
-    let mut acc = Value::Int(unit);
-    for (i, v) in a.iter().enumerate() {
-        let v = v.clone();
-        acc = match (&acc, &v) {
-            (Value::Int(x), Value::Int(y)) if i == 0 && unit == 0 && a.len() > 1 => {
-                let _ = x;
-                Value::Int(*y)
-            }
-            (Value::Int(x), Value::Int(y)) => match int(*x, *y) {
-                Some(n) => Value::Int(n),
-                None => Value::Float(float(*x as f64, *y as f64)),
-            },
-            (Value::Int(x), Value::Float(y)) => Value::Float(float(*x as f64, *y)),
-            (Value::Float(x), Value::Int(y)) => Value::Float(float(*x, *y as f64)),
-            (Value::Float(x), Value::Float(y)) => Value::Float(float(*x, *y)),
-            _ => return fail(format!("arithmetic on a {}", v.type_name())),
-        };
-    }
-    Ok(acc)
-}
-
-fn compare<'a>(a: &[Value<'a>], ok: fn(std::cmp::Ordering) -> bool) -> EvalResult<'a> {
-    let num = |v: &Value<'_>| match v {
-        Value::Int(n) => Ok(*n as f64),
-        Value::Float(f) => Ok(*f),
-        _ => Err(EvalError {
-            module: 0,
-            line: 0,
-            message: format!("comparison of a {}", v.type_name()),
-        }),
-    };
-    for w in a.windows(2) {
-        let (x, y) = (num(&w[0])?, num(&w[1])?);
-        match x.partial_cmp(&y) {
-            Some(o) if ok(o) => {}
-            _ => return Ok(Value::Bool(false)),
-        }
-    }
-    Ok(Value::Bool(true))
-}
-
 fn version_prefix<'a>(v: &str, n: usize) -> EvalResult<'a> {
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() < n {
@@ -871,84 +698,6 @@ fn target_is<'a>(args: &[Value<'a>], what: &str) -> EvalResult<'a> {
             .any(|p| target.starts_with(p)),
         _ => return fail(format!("{what}: not a target predicate")),
     }))
-}
-
-/// `string-delete` (KEEP false) and `string-filter` (KEEP true): the
-/// characters of the string that match the character or predicate given
-/// (either argument order, as Guile takes both), or that do not.
-fn string_keep<'a>(
-    it: &Interp<'a>,
-    a: &[Value<'a>],
-    module: usize,
-    line: u32,
-    what: &str,
-    keep: bool,
-) -> EvalResult<'a> {
-    arity(a, 2, what)?;
-    let (pred, text) = match (&a[0], &a[1]) {
-        (Value::Str(t), p) => (p, t),
-        (p, Value::Str(t)) => (p, t),
-        _ => return fail(format!("{what}: expected a string")),
-    };
-    let mut out = String::new();
-    for c in text.chars() {
-        if char_matches(it, pred, c, module, line)? == keep {
-            out.push(c)
-        }
-    }
-    Ok(Value::str(&out))
-}
-
-/// Whether character `c` matches PRED: a character, or a predicate (a
-/// character set is one here).
-fn char_matches<'a>(
-    it: &Interp<'a>,
-    pred: &Value<'a>,
-    c: char,
-    module: usize,
-    line: u32,
-) -> Result<bool, EvalError> {
-    Ok(match pred {
-        Value::Char(x) => *x == c,
-        p => it.apply(p, vec![Value::Char(c)], module, line)?.is_true(),
-    })
-}
-
-/// `string-trim` (START), `string-trim-right` (END) and `string-trim-both`:
-/// the characters matching the optional PRED (whitespace by default) taken
-/// off the ends.
-fn string_trim<'a>(
-    it: &Interp<'a>,
-    a: &[Value<'a>],
-    module: usize,
-    line: u32,
-    what: &str,
-    start: bool,
-    end: bool,
-) -> EvalResult<'a> {
-    arity(a, 1, what)?;
-    let chars: Vec<char> = want_str(&a[0], what)?.chars().collect();
-    let trims = |c: char| match a.get(1) {
-        Some(pred) => char_matches(it, pred, c, module, line),
-        None => Ok(c.is_whitespace()),
-    };
-    let (mut from, mut to) = (0, chars.len());
-    while start && from < to && trims(chars[from])? {
-        from += 1;
-    }
-    while end && to > from && trims(chars[to - 1])? {
-        to -= 1;
-    }
-    Ok(Value::str(&chars[from..to].iter().collect::<String>()))
-}
-
-/// A character predicate applied to its one argument.
-fn char_test<'a>(a: &[Value<'a>], what: &str, test: fn(char) -> bool) -> EvalResult<'a> {
-    arity(a, 1, what)?;
-    match a[0] {
-        Value::Char(c) => Ok(Value::Bool(test(c))),
-        ref other => fail(format!("{what}: expected a character, got {other:?}")),
-    }
 }
 
 pub(super) fn hash_record<'a>(encoding: &str, text: &str) -> Value<'a> {
@@ -1008,63 +757,4 @@ fn this_package_input<'a>(it: &Interp<'a>, a: &[Value<'a>], fields: &[Field]) ->
         }
     }
     Ok(Value::Bool(false))
-}
-
-/// `(format #f FMT args...)` with `~a`, `~s`, `~d` (optionally padded,
-/// `~3,'0d`), `~%` and `~~`.
-fn format<'a>(fmt: &str, args: &[Value<'a>]) -> EvalResult<'a> {
-    let mut out = String::new();
-    let mut args = args.iter();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '~' {
-            out.push(c);
-            continue;
-        }
-        let mut width = String::new();
-        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-            width.push(*d);
-            chars.next();
-        }
-        let mut pad = ' ';
-        if chars.peek() == Some(&',') {
-            chars.next();
-            if chars.peek() == Some(&'\'') {
-                chars.next();
-                pad = chars.next().unwrap_or(' ');
-            }
-        }
-        let width: usize = width.parse().unwrap_or(0);
-        let text = match chars.next() {
-            Some('a' | 'A') => match args.next() {
-                Some(Value::Str(s)) => s.to_string(),
-                Some(v) => {
-                    let mut s = String::new();
-                    super::value::write_value(&mut s, v);
-                    s
-                }
-                None => return fail("format: too few arguments"),
-            },
-            Some('s' | 'S') => match args.next() {
-                Some(v) => {
-                    let mut s = String::new();
-                    super::value::write_value(&mut s, v);
-                    s
-                }
-                None => return fail("format: too few arguments"),
-            },
-            Some('d' | 'D') => match args.next() {
-                Some(Value::Int(n)) => n.to_string(),
-                _ => return fail("format: ~d needs an integer"),
-            },
-            Some('~') => "~".into(),
-            Some('%') => "\n".into(),
-            _ => return fail("format: unsupported directive"),
-        };
-        for _ in text.chars().count()..width {
-            out.push(pad);
-        }
-        out.push_str(&text);
-    }
-    Ok(Value::str(&out))
 }
