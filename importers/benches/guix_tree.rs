@@ -16,6 +16,7 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -88,14 +89,29 @@ fn main() {
     };
     let read = start.elapsed();
     let n_files = files.len();
-    let eval = match std::env::var("GUIX_TREE_THREADS").map(|t| t.parse::<usize>()) {
-        Ok(Ok(threads)) => kiln_importers::guix::evaluate_on(files, threads),
-        _ => kiln_importers::guix::evaluate(files),
+    let threads = match std::env::var("GUIX_TREE_THREADS").map(|t| t.parse::<usize>()) {
+        Ok(Ok(threads)) => threads,
+        _ => kiln_importers::guix::default_threads(),
     };
+    // As `kiln guix-dump` does: each record is written out (here, into a
+    // sink) as it comes, and the package dropped.
+    let mut sink = std::io::sink();
+    let mut bytes = 0usize;
+    let eval = kiln_importers::guix::evaluate_each(
+        files,
+        threads,
+        |p| p.record,
+        |record| {
+            let record = record.get();
+            bytes += record.len() + 1;
+            let _ = writeln!(sink, "{record}");
+        },
+    );
     let total = start.elapsed();
     println!(
-        "guix_tree: {n_files} files, {} packages, {} errors; read {:.3} s, read+evaluate {:.3} s; peak RSS {} MiB",
-        eval.packages.len(),
+        "guix_tree: {n_files} files, {} packages ({} MB of records), {} errors; read {:.3} s, read+evaluate {:.3} s; peak RSS {} MiB",
+        eval.packages,
+        bytes / 1_000_000,
         eval.errors.len(),
         read.as_secs_f64(),
         total.as_secs_f64(),

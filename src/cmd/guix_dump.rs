@@ -37,18 +37,41 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         let files = kiln_importers::guix::read_tree(path)
             .with_context(|| format!("reading Guix modules under {}", path.display()))?;
-        let eval = kiln_importers::guix::evaluate(files);
+        // Each record is written as soon as it is built, so the whole
+        // tree's are never held at once.
         let mut warnings = 0usize;
-        for p in &eval.packages {
-            serde_json::to_writer(&mut out, &p.record).context("writing a record")?;
-            out.write_all(b"\n").context("writing a record")?;
-            warnings += p.recipe.warnings.len();
-            if args.warnings {
-                for w in &p.recipe.warnings {
-                    eprintln!("kiln: warning: {}: {w}", p.recipe.pkgbase);
+        let mut written = Ok(());
+        let show = args.warnings;
+        let eval = kiln_importers::guix::evaluate_each(
+            files,
+            kiln_importers::guix::default_threads(),
+            // Only the record and the warnings are kept of each package.
+            move |p| {
+                let shown: Vec<String> = if show {
+                    let name = &p.recipe.pkgbase;
+                    p.recipe
+                        .warnings
+                        .iter()
+                        .map(|w| format!("{name}: {w}"))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                (p.record, p.recipe.warnings.len(), shown)
+            },
+            |(record, count, shown)| {
+                if written.is_ok() {
+                    written = out
+                        .write_all(record.get().as_bytes())
+                        .and_then(|()| out.write_all(b"\n"));
                 }
-            }
-        }
+                warnings += count;
+                for w in shown {
+                    eprintln!("kiln: warning: {w}");
+                }
+            },
+        );
+        written.context("writing a record")?;
         if args.warnings {
             for e in &eval.errors {
                 eprintln!("kiln: error: {e}");
@@ -57,11 +80,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!(
             "kiln: {}: {} packages, {} errors, {} field warnings",
             path.display(),
-            eval.packages.len(),
+            eval.packages,
             eval.errors.len(),
             warnings
         );
-        failed |= eval.packages.is_empty() && !eval.errors.is_empty();
+        failed |= eval.packages == 0 && !eval.errors.is_empty();
     }
     out.flush().context("writing records")?;
     Ok(if failed {

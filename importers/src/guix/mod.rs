@@ -105,7 +105,7 @@ pub struct Evaluation {
     pub errors: Vec<GuixError>,
     /// The evaluation threads, which free their values after handing over
     /// the packages.
-    freeing: Vec<std::thread::JoinHandle<()>>,
+    freeing: Freeing,
 }
 
 impl Evaluation {
@@ -113,7 +113,35 @@ impl Evaluation {
     /// ended. Nothing needs it; a leak checker, which would take memory
     /// still being freed for a leak, does.
     pub fn wait_for_freeing(&mut self) {
-        for thread in self.freeing.drain(..) {
+        self.freeing.wait();
+    }
+}
+
+/// What evaluating a tree gave when its packages were handed out one by
+/// one ([`evaluate_each`]).
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    /// How many packages were handed out.
+    pub packages: usize,
+    /// Files or forms that could not be read or evaluated.
+    pub errors: Vec<GuixError>,
+    freeing: Freeing,
+}
+
+impl Evaluated {
+    /// As [`Evaluation::wait_for_freeing`].
+    pub fn wait_for_freeing(&mut self) {
+        self.freeing.wait();
+    }
+}
+
+/// Evaluation threads that may still be freeing their values.
+#[derive(Debug, Default)]
+struct Freeing(Vec<std::thread::JoinHandle<()>>);
+
+impl Freeing {
+    fn wait(&mut self) {
+        for thread in self.0.drain(..) {
             let _ = thread.join();
         }
     }
@@ -253,7 +281,7 @@ impl Shared {
     /// Waits for every thread to arrive; then the packages whose first
     /// binding (in module and binding order) lies in `thread`'s modules, in
     /// that order, each with all its bindings.
-    fn owned_by(&self, thread: usize) -> Vec<Vec<(value::Birth, usize, record::BindingInfo)>> {
+    fn owned_by(&self, thread: usize) -> Vec<Vec<(value::Birth, record::BindingInfo)>> {
         let threads = self.ranges.len() - 1;
         let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
         let found = self
@@ -279,7 +307,7 @@ impl Shared {
             .map(|holders| {
                 holders
                     .into_iter()
-                    .map(|b| (b.birth, b.index, b.info.clone()))
+                    .map(|b| (b.birth, b.info.clone()))
                     .collect()
             })
             .collect()
@@ -303,17 +331,72 @@ impl Drop for Arrival<'_> {
 }
 
 /// What an evaluation thread sends back.
-enum Report {
+enum Report<T> {
     /// Errors of evaluating the top-level bindings of the thread's modules
     /// (and, from the first thread, of loading the modules).
     Errors {
         thread: usize,
         errors: Vec<GuixError>,
     },
-    /// Packages, each with the place of its first binding.
-    Packages(Vec<((usize, usize), GuixPackage)>),
+    /// Packages of a thread (as the caller keeps them), in the order of
+    /// their first bindings.
+    Packages { thread: usize, packages: Vec<T> },
     /// The thread has sent all its packages.
-    Done,
+    Done { thread: usize },
+}
+
+/// Hands the packages the threads send to the caller in tree order (module,
+/// then binding): the packages of each thread follow those of the threads
+/// before it, so a thread's are handed on as they come while the threads
+/// before it are done, and held until then otherwise.
+struct InOrder<T, F> {
+    each: F,
+    /// The thread whose packages are handed on as they come.
+    current: usize,
+    held: Vec<Vec<T>>,
+    done: Vec<bool>,
+    count: usize,
+}
+
+impl<T, F: FnMut(T)> InOrder<T, F> {
+    fn new(each: F, threads: usize) -> Self {
+        InOrder {
+            each,
+            current: 0,
+            held: (0..threads).map(|_| Vec::new()).collect(),
+            done: vec![false; threads],
+            count: 0,
+        }
+    }
+
+    fn packages(&mut self, thread: usize, packages: Vec<T>) {
+        if thread == self.current {
+            self.count += packages.len();
+            packages.into_iter().for_each(&mut self.each);
+        } else {
+            self.held[thread].extend(packages);
+        }
+    }
+
+    fn done(&mut self, thread: usize) {
+        self.done[thread] = true;
+        while self.current < self.done.len() && self.done[self.current] {
+            self.current += 1;
+            if let Some(held) = self.held.get_mut(self.current) {
+                let held = std::mem::take(held);
+                self.count += held.len();
+                held.into_iter().for_each(&mut self.each);
+            }
+        }
+    }
+
+    /// Hands on whatever is still held (of threads that failed), in order.
+    fn finish(mut self) -> usize {
+        for thread in 0..self.done.len() {
+            self.done(thread);
+        }
+        self.count
+    }
 }
 
 /// Reads every module (in parallel) and evaluates every top-level binding
@@ -332,16 +415,46 @@ enum Report {
 /// its first binding. Each thread frees its values after it has sent its
 /// last package, so the caller has the packages without waiting for that.
 pub fn evaluate(files: Vec<ModuleFile>) -> Evaluation {
-    let threads = std::thread::available_parallelism()
+    evaluate_on(files, default_threads())
+}
+
+/// One evaluation thread a core, up to [`MAX_EVAL_THREADS`].
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .clamp(1, MAX_EVAL_THREADS);
-    evaluate_on(files, threads)
+        .clamp(1, MAX_EVAL_THREADS)
 }
 
 /// [`evaluate`] on `threads` evaluation threads (at least one). The
 /// packages and errors are the same whatever the number; more threads take
 /// less time and more memory (each has its own interpreter's values).
-pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
+pub fn evaluate_on(files: Vec<ModuleFile>, threads: usize) -> Evaluation {
+    let mut packages = Vec::new();
+    let Evaluated {
+        errors, freeing, ..
+    } = evaluate_each(files, threads, |p| p, |p| packages.push(p));
+    Evaluation {
+        packages,
+        errors,
+        freeing,
+    }
+}
+
+/// [`evaluate_on`], handing each package to `each` as soon as it and those
+/// before it (in module, then binding order) are built, instead of
+/// collecting them: a caller that writes packages out as they come never
+/// holds most of them. Packages come in the same order as
+/// [`Evaluation::packages`].
+///
+/// `keep` turns each package into what the caller needs of it, on the
+/// evaluation thread that built it, as soon as it is built: what it drops
+/// is never held, even for packages that wait for those before them.
+pub fn evaluate_each<T: Send + 'static>(
+    mut files: Vec<ModuleFile>,
+    threads: usize,
+    keep: impl Fn(GuixPackage) -> T + Send + Sync + 'static,
+    each: impl FnMut(T),
+) -> Evaluated {
     let threads = threads.max(1);
     type Read = (Vec<reader::Syntax>, Vec<GuixError>);
     let read: Vec<Read> = files
@@ -375,15 +488,19 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
         found: Mutex::new(((0..threads).map(|_| None).collect(), 0)),
         all_came: Condvar::new(),
     });
-    let (tx, rx) = mpsc::channel();
+    // Bounded, so that threads wait for a caller that writes slowly rather
+    // than pile up packages in the channel.
+    let (tx, rx) = mpsc::sync_channel(2 * threads);
+    let keep = Arc::new(keep);
     let mut freeing = Vec::with_capacity(threads);
     for thread in 0..threads {
         let for_thread = Arc::clone(&shared);
         let tx = tx.clone();
+        let keep = Arc::clone(&keep);
         let spawned = std::thread::Builder::new()
             .name(format!("guix-eval-{thread}"))
             .stack_size(EVAL_STACK)
-            .spawn(move || evaluate_range(&for_thread, thread, &tx));
+            .spawn(move || evaluate_range(&for_thread, thread, &*keep, &tx));
         match spawned {
             Ok(handle) => freeing.push(handle),
             Err(e) => {
@@ -401,15 +518,16 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
     drop(shared);
     let started = freeing.len();
     let mut thread_errors: Vec<Vec<GuixError>> = (0..threads).map(|_| Vec::new()).collect();
-    let mut packages = Vec::new();
+    let mut in_order = InOrder::new(each, threads);
     let mut done = 0;
     // Stops when every thread has said it is done (they may still be
     // freeing their values), or has dropped its sender without (panicked).
     for report in rx {
         match report {
             Report::Errors { thread, errors } => thread_errors[thread] = errors,
-            Report::Packages(mut more) => packages.append(&mut more),
-            Report::Done => {
+            Report::Packages { thread, packages } => in_order.packages(thread, packages),
+            Report::Done { thread } => {
+                in_order.done(thread);
                 done += 1;
                 if done == started {
                     break;
@@ -425,11 +543,10 @@ pub fn evaluate_on(mut files: Vec<ModuleFile>, threads: usize) -> Evaluation {
             "some packages were not evaluated: an evaluation thread failed",
         ));
     }
-    packages.sort_by_key(|(place, _)| *place);
-    Evaluation {
-        packages: packages.into_iter().map(|(_, p)| p).collect(),
+    Evaluated {
+        packages: in_order.finish(),
         errors,
-        freeing,
+        freeing: Freeing(freeing),
     }
 }
 
@@ -458,7 +575,12 @@ fn split_by_size(files: &[ModuleFile], threads: usize) -> Vec<usize> {
 /// exchanges what they hold with the other threads, then builds and sends
 /// the records of the packages whose first binding is in its modules. A
 /// send fails only when the caller has gone; the thread then stops.
-fn evaluate_range(shared: &Shared, thread: usize, tx: &mpsc::Sender<Report>) {
+fn evaluate_range<T>(
+    shared: &Shared,
+    thread: usize,
+    keep: &dyn Fn(GuixPackage) -> T,
+    tx: &mpsc::SyncSender<Report<T>>,
+) {
     // Should this thread fail before it has handed in what it found, the
     // others must not wait for it.
     let mut arrival = Arrival {
@@ -500,17 +622,15 @@ fn evaluate_range(shared: &Shared, thread: usize, tx: &mpsc::Sender<Report>) {
         let packages = share
             .iter()
             .map(|holders| {
-                let (birth, index, first) = &holders[0];
-                let bindings: Vec<_> = holders.iter().map(|(_, _, info)| info.clone()).collect();
-                let p = &objects[birth];
-                ((first.module, *index), package(&it, p, &bindings))
+                let bindings: Vec<_> = holders.iter().map(|(_, info)| info.clone()).collect();
+                keep(package(&it, &objects[&holders[0].0], &bindings))
             })
             .collect();
-        if tx.send(Report::Packages(packages)).is_err() {
+        if tx.send(Report::Packages { thread, packages }).is_err() {
             return;
         }
     }
-    let _ = tx.send(Report::Done);
+    let _ = tx.send(Report::Done { thread });
 }
 
 /// Evaluates the top-level bindings of the package modules in `range`:

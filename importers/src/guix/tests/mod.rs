@@ -98,10 +98,10 @@ fn reader_reads_atoms_as_guile_does() {
     let l = first_list(
         r#"(#true #false #t #f #\space #\a #\x41 #{odd sym}# #:key "a\x41;\n" 1/2 -3 . tail)"#,
     );
-    assert_eq!(l.items[0], Syntax::Atom(lexpr::Value::Bool(true)));
-    assert_eq!(l.items[1], Syntax::Atom(lexpr::Value::Bool(false)));
-    assert_eq!(l.items[4], Syntax::Atom(lexpr::Value::Char(' ')));
-    assert_eq!(l.items[6], Syntax::Atom(lexpr::Value::Char('A')));
+    assert_eq!(l.items[0], Syntax::atom(lexpr::Value::Bool(true)));
+    assert_eq!(l.items[1], Syntax::atom(lexpr::Value::Bool(false)));
+    assert_eq!(l.items[4], Syntax::atom(lexpr::Value::Char(' ')));
+    assert_eq!(l.items[6], Syntax::atom(lexpr::Value::Char('A')));
     assert_eq!(l.items[7].as_symbol().unwrap().as_str(), "odd sym");
     assert!(matches!(&l.items[8], Syntax::Keyword(k) if k.as_str() == "key"));
     assert_eq!(l.items[9].as_str(), Some("aA\n"));
@@ -649,6 +649,43 @@ fn any_number_of_threads_gives_the_same_packages_and_errors() {
             ["hello-static", "hello-static", "2.12"]
         ])
     );
+}
+
+#[test]
+fn packages_handed_out_one_by_one_come_in_tree_order() {
+    let all = evaluate_on(cross_module_tree(), 1);
+    for threads in 1..=4 {
+        let mut seen = Vec::new();
+        let mut each = evaluate_each(
+            cross_module_tree(),
+            threads,
+            // Only the variable is kept of each package.
+            |p| p.record_value()["variable"].as_str().unwrap().to_owned(),
+            |variable| seen.push(variable),
+        );
+        each.wait_for_freeing();
+        assert_eq!(seen, variables(&all), "{threads} threads");
+        assert_eq!(each.packages, seen.len());
+        assert_eq!(each.errors, all.errors);
+    }
+}
+
+#[test]
+fn a_later_thread_s_packages_wait_for_those_before_it() {
+    let mut out = Vec::new();
+    let mut in_order = InOrder::new(|p: &str| out.push(p), 3);
+    in_order.packages(2, vec!["e"]);
+    in_order.packages(1, vec!["c"]);
+    in_order.packages(0, vec!["a"]);
+    in_order.packages(1, vec!["d"]);
+    in_order.done(1);
+    in_order.packages(0, vec!["b"]);
+    in_order.done(0);
+    in_order.packages(2, vec!["f"]);
+    // Thread 2 never says it is done (it failed): what it sent still
+    // comes, last.
+    assert_eq!(in_order.finish(), 6);
+    assert_eq!(out, ["a", "b", "c", "d", "e", "f"]);
 }
 
 /// A module path that makes every evaluation thread but the first panic
