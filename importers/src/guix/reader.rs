@@ -16,20 +16,26 @@ use super::GuixError;
 /// Deepest nesting of lists and prefixes accepted.
 pub const MAX_DEPTH: usize = 1000;
 
-/// One datum as read.
+/// One datum as read: 16 bytes, since the trees of a whole Guix checkout
+/// (about 2.6 million data) stay in memory while it is evaluated. What
+/// does not fit in 8 bytes is boxed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Syntax {
     /// A symbol.
     Symbol(Symbol),
     /// A keyword (`#:name`), by its name.
     Keyword(Symbol),
-    /// A string, number, character or boolean.
-    Atom(lexpr::Value),
+    /// A string (boxed twice: a `Box<str>` alone takes 16 bytes).
+    Str(Box<Box<str>>),
+    /// A number, character or boolean (rare in package code).
+    Atom(Box<lexpr::Value>),
     /// A list (proper, or dotted when `tail` is set).
     List(Box<List>),
     /// A vector `#(...)` (or bytevector `#vu8(...)`).
     Vector(Box<List>),
 }
+
+const _: () = assert!(std::mem::size_of::<Syntax>() == 16);
 
 /// The elements of a list or vector and where it opens.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,10 +68,23 @@ impl Syntax {
         }
     }
 
+    /// A string datum.
+    pub fn string(text: impl Into<Box<str>>) -> Syntax {
+        Syntax::Str(Box::new(text.into()))
+    }
+
+    /// A number, character or boolean datum.
+    pub fn atom(value: lexpr::Value) -> Syntax {
+        match value {
+            lexpr::Value::String(s) => Syntax::string(s),
+            v => Syntax::Atom(Box::new(v)),
+        }
+    }
+
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Syntax::Atom(lexpr::Value::String(s)) => Some(s),
+            Syntax::Str(s) => Some(s),
             _ => None,
         }
     }
@@ -83,7 +102,8 @@ impl Syntax {
         match self {
             Syntax::Symbol(s) => lexpr::Value::symbol(s.as_str()),
             Syntax::Keyword(s) => lexpr::Value::keyword(s.as_str()),
-            Syntax::Atom(v) => v.clone(),
+            Syntax::Str(s) => lexpr::Value::string(&***s),
+            Syntax::Atom(v) => (**v).clone(),
             Syntax::List(l) => {
                 let tail = l
                     .tail
@@ -230,7 +250,7 @@ impl<'t> Reader<'t> {
                     self.push(&mut stack, Frame::Prefix(Symbol::intern(name), line))?;
                     continue;
                 }
-                b'"' => Syntax::Atom(lexpr::Value::string(self.string()?)),
+                b'"' => Syntax::string(self.string()?),
                 b'#' => match self.hash(line)? {
                     Hashed::Datum(d) => d,
                     Hashed::Frame(f) => {
@@ -390,7 +410,7 @@ impl<'t> Reader<'t> {
 
     fn atom(&mut self, token: &'t str) -> Syntax {
         match parse_number(token) {
-            Some(n) => Syntax::Atom(lexpr::Value::Number(n)),
+            Some(n) => Syntax::atom(lexpr::Value::Number(n)),
             None => Syntax::Symbol(self.symbols.get(token)),
         }
     }
@@ -521,7 +541,7 @@ impl<'t> Reader<'t> {
                 if c == '\n' {
                     self.line += u32::from(name == "\n");
                 }
-                Ok(Hashed::Datum(Syntax::Atom(lexpr::Value::Char(c))))
+                Ok(Hashed::Datum(Syntax::atom(lexpr::Value::Char(c))))
             }
             Some(b) if b.is_ascii_alphanumeric() => {
                 self.pos -= 1;
@@ -554,7 +574,7 @@ impl<'t> Reader<'t> {
                         }
                     }
                 };
-                Ok(Hashed::Datum(Syntax::Atom(value)))
+                Ok(Hashed::Datum(Syntax::atom(value)))
             }
             Some(b) => Err(self.error(line, format!("unknown reader syntax '#{}'", b as char))),
             None => Err(self.error(line, "end of file after '#'")),

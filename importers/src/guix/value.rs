@@ -353,8 +353,9 @@ pub enum Thunk<'a> {
     Expr(&'a Syntax, Env<'a>),
     /// A value already known.
     Value(Value<'a>),
-    /// A field whose evaluation failed when the package was made.
-    Failed(EvalError),
+    /// A field whose evaluation failed when the package was made (boxed,
+    /// as in [`Slot::Done`]).
+    Failed(Box<EvalError>),
     /// The value of another package's field, passed through a procedure
     /// (`package-mapping` and the like).
     Mapped(Rc<Package<'a>>, Field, Rc<Procedure<'a>>),
@@ -367,8 +368,9 @@ pub enum Slot<'a> {
     Pending,
     /// Being evaluated (a second request is a cycle).
     Forcing,
-    /// Evaluated.
-    Done(Result<Value<'a>, EvalError>),
+    /// Evaluated. The error is boxed: every package object has a slot
+    /// for each field, and most fields evaluate.
+    Done(Result<Value<'a>, Box<EvalError>>),
 }
 
 /// A package object.
@@ -651,13 +653,15 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
             out.push_str("#:");
             out.push_str(k.as_str());
         }
-        Syntax::Atom(lexpr::Value::String(text)) => write_string(out, text),
-        Syntax::Atom(lexpr::Value::Bool(b)) => out.push_str(if *b { "#t" } else { "#f" }),
-        Syntax::Atom(lexpr::Value::Char(c)) => {
-            out.push_str("#\\");
-            out.push(*c);
-        }
-        Syntax::Atom(v) => out.push_str(&v.to_string()),
+        Syntax::Str(text) => write_string(out, text),
+        Syntax::Atom(a) => match &**a {
+            lexpr::Value::Bool(b) => out.push_str(if *b { "#t" } else { "#f" }),
+            lexpr::Value::Char(c) => {
+                out.push_str("#\\");
+                out.push(*c);
+            }
+            v => out.push_str(&v.to_string()),
+        },
         Syntax::List(l) => {
             if let (2, None, Some(head)) = (
                 l.items.len(),

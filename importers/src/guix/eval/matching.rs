@@ -50,7 +50,7 @@ impl<'a> Interp<'a> {
                 binds.push((*s, v.clone()));
                 Ok(true)
             }
-            Syntax::Keyword(_) | Syntax::Atom(_) => Ok(equal(&self.quote(pat), v)),
+            Syntax::Keyword(_) | Syntax::Str(_) | Syntax::Atom(_) => Ok(equal(&self.quote(pat), v)),
             Syntax::Vector(_) => {
                 Err(self.err(env.module, pat.line(), "vector patterns are not supported"))
             }

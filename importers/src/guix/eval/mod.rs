@@ -482,6 +482,7 @@ impl<'a> Interp<'a> {
         match expr {
             Syntax::Symbol(s) => self.lookup(*s, env, 0),
             Syntax::Keyword(k) => Ok(Value::Kw(*k)),
+            Syntax::Str(s) => Ok(Value::Str(Rc::from(&***s))),
             Syntax::Atom(a) => Ok(atom_value(a)),
             Syntax::Vector(_) => Ok(self.quote(expr)),
             Syntax::List(list) => {

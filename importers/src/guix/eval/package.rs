@@ -46,7 +46,7 @@ impl<'a> Interp<'a> {
                                 e.line = c.line;
                                 e.module = module;
                             }
-                            thunks[f as usize] = Thunk::Failed(e)
+                            thunks[f as usize] = Thunk::Failed(Box::new(e))
                         }
                     }
                 }
@@ -97,7 +97,7 @@ impl<'a> Interp<'a> {
     pub fn field(&self, pkg: &Rc<Package<'a>>, field: Field) -> EvalResult<'a> {
         let i = field as usize;
         match &pkg.slots.borrow()[i] {
-            Slot::Done(v) => return v.clone(),
+            Slot::Done(v) => return v.clone().map_err(|e| *e),
             Slot::Forcing => {
                 return Err(self.err(
                     pkg.module,
@@ -112,7 +112,7 @@ impl<'a> Interp<'a> {
         let result = match &pkg.thunks[i] {
             Thunk::Default => Ok(default_field(field)),
             Thunk::Value(v) => Ok(v.clone()),
-            Thunk::Failed(e) => Err(e.clone()),
+            Thunk::Failed(e) => Err(EvalError::clone(e)),
             Thunk::Expr(e, env) => {
                 if field == Field::Arguments {
                     Ok(Value::Code(e))
@@ -142,7 +142,7 @@ impl<'a> Interp<'a> {
             Ok(v) if field.is_inputs() => self.sanitize_inputs(v, pkg.module, pkg.line),
             r => r,
         };
-        pkg.slots.borrow_mut()[i] = Slot::Done(result.clone());
+        pkg.slots.borrow_mut()[i] = Slot::Done(result.clone().map_err(Box::new));
         result
     }
 
