@@ -361,24 +361,65 @@ pub enum Thunk<'a> {
     Mapped(Rc<Package<'a>>, Field, Rc<Procedure<'a>>),
 }
 
-/// The state of one field of one package object.
+/// The state of one field of one package object, once it is asked for.
 #[derive(Clone)]
 pub enum Slot<'a> {
-    /// Not evaluated yet.
-    Pending,
     /// Being evaluated (a second request is a cycle).
     Forcing,
-    /// Evaluated. The error is boxed: every package object has a slot
-    /// for each field, and most fields evaluate.
+    /// Evaluated (the error boxed, as most fields evaluate).
     Done(Result<Value<'a>, Box<EvalError>>),
+}
+
+/// The thunks of a package's fields: only those other than
+/// [`Thunk::Default`], in field order, with a bit for each field that has
+/// one. A whole Guix tree makes tens of thousands of package objects (one
+/// for each `inherit`, mapping and variant), and most leave some fields
+/// unset.
+#[derive(Clone)]
+pub struct Thunks<'a> {
+    present: u32,
+    thunks: Box<[Thunk<'a>]>,
+}
+
+impl<'a> Thunks<'a> {
+    /// From one thunk per field, in [`Field::ALL`] order.
+    pub fn new(all: Vec<Thunk<'a>>) -> Self {
+        let mut present = 0;
+        let mut thunks = Vec::new();
+        for (i, t) in all.into_iter().enumerate() {
+            if !matches!(t, Thunk::Default) {
+                present |= 1 << i;
+                thunks.push(t);
+            }
+        }
+        Thunks {
+            present,
+            thunks: thunks.into_boxed_slice(),
+        }
+    }
+
+    /// The thunk of `field`; `None` when it is not set (the default).
+    pub fn get(&self, field: Field) -> Option<&Thunk<'a>> {
+        let bit = 1u32 << field as u32;
+        (self.present & bit != 0)
+            .then(|| &self.thunks[(self.present & (bit - 1)).count_ones() as usize])
+    }
+
+    /// One thunk per field, in [`Field::ALL`] order.
+    pub fn to_vec(&self) -> Vec<Thunk<'a>> {
+        Field::ALL
+            .iter()
+            .map(|&f| self.get(f).cloned().unwrap_or(Thunk::Default))
+            .collect()
+    }
 }
 
 /// A package object.
 pub struct Package<'a> {
-    /// One thunk per [`Field`].
-    pub thunks: Vec<Thunk<'a>>,
-    /// One slot per [`Field`].
-    pub slots: RefCell<Vec<Slot<'a>>>,
+    /// Its fields' thunks.
+    pub thunks: Thunks<'a>,
+    /// The fields asked for so far and not forgotten, with their state.
+    slots: RefCell<Vec<(Field, Slot<'a>)>>,
     /// Index of the module of the `(package` form.
     pub module: usize,
     /// Line of the `(package` form.
@@ -415,21 +456,37 @@ impl<'a> Package<'a> {
     /// are forced anew when they are.
     pub fn forget_fields(&self) {
         let mut slots = self.slots.borrow_mut();
-        for (i, slot) in slots.iter_mut().enumerate() {
-            if i != Field::Name as usize
-                && i != Field::Version as usize
-                && matches!(slot, Slot::Done(_))
-            {
-                *slot = Slot::Pending;
-            }
+        slots.retain(|(f, slot)| {
+            matches!(f, Field::Name | Field::Version) || !matches!(slot, Slot::Done(_))
+        });
+        slots.shrink_to_fit();
+    }
+
+    /// The state of `field`; `None` when it has not been asked for (or
+    /// was forgotten).
+    pub fn slot(&self, field: Field) -> Option<Slot<'a>> {
+        self.slots
+            .borrow()
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Sets the state of `field`.
+    pub fn set_slot(&self, field: Field, slot: Slot<'a>) {
+        let mut slots = self.slots.borrow_mut();
+        match slots.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, s)) => *s = slot,
+            None => slots.push((field, slot)),
         }
     }
 
-    /// A package with the given thunks.
+    /// A package with the given thunks, one per field in [`Field::ALL`]
+    /// order.
     pub fn new(thunks: Vec<Thunk<'a>>, module: usize, line: u32, birth: Birth) -> Self {
         Self {
-            slots: RefCell::new(vec![Slot::Pending; thunks.len()]),
-            thunks,
+            slots: RefCell::new(Vec::new()),
+            thunks: Thunks::new(thunks),
             module,
             line,
             hidden: false,

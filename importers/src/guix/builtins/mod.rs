@@ -553,7 +553,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "hidden-package" => |it, a, _, _| {
             arity(&a, 1, "hidden-package")?;
             let p = want_pkg(&a[0], "hidden-package")?;
-            let mut q = Package::new(p.thunks.clone(), p.module, p.line, it.birth());
+            let mut q = Package::new(p.thunks.to_vec(), p.module, p.line, it.birth());
             q.hidden = true;
             Ok(Value::Package(Rc::new(q)))
         },
@@ -561,7 +561,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             arity(&a, 2, "deprecated-package")?;
             let p = want_pkg(&a[1], "deprecated-package")?;
             want_str(&a[0], "deprecated-package")?;
-            let mut thunks = p.thunks.clone();
+            let mut thunks = p.thunks.to_vec();
             thunks[Field::Name as usize] = Thunk::Value(a[0].clone());
             thunks[Field::Properties as usize] = Thunk::Value(Value::list(vec![cons(Value::Sym(Symbol::intern("superseded")), a[1].clone())]));
             Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line, it.birth()))))

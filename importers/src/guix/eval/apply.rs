@@ -145,7 +145,7 @@ impl<'a> Interp<'a> {
                 ));
             };
             let rewrite = Rc::new(Procedure::MapInputs(this.clone()));
-            let mut thunks = q.thunks.clone();
+            let mut thunks = q.thunks.to_vec();
             for f in [Field::Inputs, Field::NativeInputs, Field::PropagatedInputs] {
                 thunks[f as usize] = Thunk::Mapped(q.clone(), f, rewrite.clone());
             }

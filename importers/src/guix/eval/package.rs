@@ -61,10 +61,12 @@ impl<'a> Interp<'a> {
                 ));
             };
             hidden = p.hidden;
-            for (i, t) in thunks.iter_mut().enumerate() {
+            for (t, f) in thunks.iter_mut().zip(Field::ALL) {
                 // `replacement` is innate: never inherited.
-                if matches!(t, Thunk::Default) && i != Field::Replacement as usize {
-                    *t = p.thunks[i].clone();
+                if matches!(t, Thunk::Default) && f != Field::Replacement {
+                    if let Some(inherited) = p.thunks.get(f) {
+                        *t = inherited.clone();
+                    }
                 }
             }
         }
@@ -80,7 +82,7 @@ impl<'a> Interp<'a> {
     /// keyword ...). When the expression does not evaluate, the code, as
     /// the field gives it.
     pub fn arguments_value(&self, pkg: &Rc<Package<'a>>) -> EvalResult<'a> {
-        if let Thunk::Expr(e, env) = &pkg.thunks[Field::Arguments as usize] {
+        if let Some(Thunk::Expr(e, env)) = pkg.thunks.get(Field::Arguments) {
             self.this_package.borrow_mut().push(pkg.clone());
             let value = self.eval(e, env);
             self.this_package.borrow_mut().pop();
@@ -95,21 +97,20 @@ impl<'a> Interp<'a> {
 
     /// The value of a package field, forced once per package object.
     pub fn field(&self, pkg: &Rc<Package<'a>>, field: Field) -> EvalResult<'a> {
-        let i = field as usize;
-        match &pkg.slots.borrow()[i] {
-            Slot::Done(v) => return v.clone().map_err(|e| *e),
-            Slot::Forcing => {
+        match pkg.slot(field) {
+            Some(Slot::Done(v)) => return v.map_err(|e| *e),
+            Some(Slot::Forcing) => {
                 return Err(self.err(
                     pkg.module,
                     pkg.line,
                     format!("cycle: package field '{}' needs itself", field.name()),
                 ))
             }
-            Slot::Pending => {}
+            None => {}
         }
-        pkg.slots.borrow_mut()[i] = Slot::Forcing;
+        pkg.set_slot(field, Slot::Forcing);
         self.this_package.borrow_mut().push(pkg.clone());
-        let result = match &pkg.thunks[i] {
+        let result = match pkg.thunks.get(field).unwrap_or(&Thunk::Default) {
             Thunk::Default => Ok(default_field(field)),
             Thunk::Value(v) => Ok(v.clone()),
             Thunk::Failed(e) => Err(EvalError::clone(e)),
@@ -142,7 +143,7 @@ impl<'a> Interp<'a> {
             Ok(v) if field.is_inputs() => self.sanitize_inputs(v, pkg.module, pkg.line),
             r => r,
         };
-        pkg.slots.borrow_mut()[i] = Slot::Done(result.clone().map_err(Box::new));
+        pkg.set_slot(field, Slot::Done(result.clone().map_err(Box::new)));
         result
     }
 
