@@ -265,6 +265,15 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "char-alphabetic?" => |_, a, _, _| char_test(&a, "char-alphabetic?", char::is_alphabetic),
         "char-numeric?" => |_, a, _, _| char_test(&a, "char-numeric?", char::is_numeric),
         "char-whitespace?" => |_, a, _, _| char_test(&a, "char-whitespace?", char::is_whitespace),
+        // `(char-set c ...)`: whether a character is one of those given,
+        // as `(cut memv <> (list c ...))`.
+        "char-set" => |_, a, _, _| {
+            if let Some(other) = a.iter().find(|c| !matches!(c, Value::Char(_))) {
+                return fail(format!("char-set: expected characters, got {other:?}"));
+            }
+            let memv = Value::Procedure(Rc::new(Procedure::Native(Native { name: "memv", run: |_, a, _, _| member(&a) })));
+            Ok(Value::Procedure(Rc::new(Procedure::Cut(vec![Some(memv), None, Some(Value::list(a))], false))))
+        },
         "char-set-complement" => |_, a, _, _| { arity(&a, 1, "char-set-complement")?; Ok(Value::Procedure(Rc::new(Procedure::Negate(a[0].clone())))) },
         "string->list" => |_, a, _, _| { arity(&a, 1, "string->list")?; Ok(Value::list(want_str(&a[0], "string->list")?.chars().map(Value::Char).collect())) },
         "list->string" => |_, a, _, _| { arity(&a, 1, "list->string")?; let mut s = String::new(); for c in want_list(&a[0], "list->string")? { match c { Value::Char(c) => s.push(*c), _ => return fail("list->string: expected characters") } } Ok(Value::str(&s)) },
@@ -356,6 +365,13 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             arity(&a, 2, "alist-delete")?;
             let l = want_list(&a[1], "alist-delete")?;
             Ok(Value::list(l.iter().filter(|e| !car(Some(e)).is_ok_and(|k| equal(&k, &a[0]))).cloned().collect()))
+        },
+        // Guile's `assoc-remove!` may reuse the list's pairs; values here
+        // are immutable, so a new list, as `alist-delete` gives.
+        "assoc-remove!" => |_, a, _, _| {
+            arity(&a, 2, "assoc-remove!")?;
+            let l = want_list(&a[0], "assoc-remove!")?;
+            Ok(Value::list(l.iter().filter(|e| !car(Some(e)).is_ok_and(|k| equal(&k, &a[1]))).cloned().collect()))
         },
         "alist-cons" => |_, a, _, _| { arity(&a, 3, "alist-cons")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },
         "force" => |it, a, _, _| match a.first() { Some(Value::Promise(p)) => it.force(p), Some(v) => Ok(v.clone()), None => fail("force: no argument") },

@@ -1,6 +1,7 @@
 //! The interpreter's built-ins on small inline modules: regular
 //! expressions, `case-lambda`, vhashes, target predicates, package
-//! arguments seen by procedures, strings and `fold`.
+//! arguments seen by procedures, strings, character sets, association
+//! lists and `fold`.
 
 use super::*;
 
@@ -240,4 +241,36 @@ fn fold_takes_several_lists() {
     let p = record(&eval, "p");
     assert_eq!(p["name"], "1a2b");
     assert_eq!(p["version"], "9");
+}
+
+#[test]
+fn char_sets_of_characters_and_assoc_remove() {
+    let text = r#"
+(define-module (gnu packages cs)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define pairs '(("a" . "1") ("b" . "2") ("a" . "3")))
+(define-public p
+  (package
+    (name (string-filter (char-set-complement (char-set #\_ #\-)) "a_b-c"))
+    (version (string-filter (char-set #\1 #\2 #\.) "0.1_2.3"))
+    (source #f) (build-system gnu-build-system)
+    (synopsis (string-append (car (car (assoc-remove! pairs "a")))
+                             (number->string (length (assoc-remove! pairs "a")))
+                             (number->string (length pairs))))
+    (description "d") (home-page "h") (license #f)))
+(define-public q
+  (package (inherit p) (name "q") (version (string-filter (char-set "x") "x"))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/cs.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "abc", "{p}");
+    assert_eq!(p["version"], ".12.", "{p}");
+    // `assoc-remove!` removes every pair with the key; the list it was
+    // given is left as it was.
+    assert_eq!(p["synopsis"], "b13", "{p}");
+    // A char-set of something other than characters is an error.
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], serde_json::Value::Null);
+    assert!(q["errors"][0].as_str().unwrap().contains("char-set"), "{q}");
 }
