@@ -18,6 +18,11 @@ impl<'a> Interp<'a> {
         // As in Guix's records, each field given is bound for the fields
         // after it (`let*`); thunked fields are evaluated on demand.
         let mut cur = env.clone();
+        // Whether `cur` is a frame of this form's fields: while nothing
+        // else holds it (no thunk or closure captured it), the next field
+        // is bound in it rather than in a frame of its own. The frames
+        // thunks keep stay alive as long as their packages.
+        let mut own = false;
         for clause in &list.items[start..] {
             let Some(c) = clause.as_list() else {
                 return Err(self.err(module, list.line, "malformed package field"));
@@ -38,7 +43,12 @@ impl<'a> Interp<'a> {
                     match self.eval(expr, &cur) {
                         Ok(v) => {
                             thunks[f as usize] = Thunk::Value(v.clone());
-                            cur = Frame::child(&cur, vec![(name, v)]);
+                            if own && Rc::strong_count(&cur) == 1 {
+                                cur.vars.borrow_mut().push((name, v));
+                            } else {
+                                cur = Frame::child(&cur, vec![(name, v)]);
+                                own = true;
+                            }
                         }
                         Err(mut e) => {
                             // A variable alone has no line: the field's.
