@@ -11,9 +11,9 @@ use std::path::Path;
 use serde_json::Value;
 
 /// Share of oracle records that must agree on every field.
-const RECORD_FLOOR: f64 = 0.9985;
+const RECORD_FLOOR: f64 = 0.9990;
 /// Share of compared fields that must agree.
-const FIELD_FLOOR: f64 = 0.9995;
+const FIELD_FLOOR: f64 = 0.9998;
 
 const FIELDS: [&str; 14] = [
     "name",

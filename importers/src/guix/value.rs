@@ -63,6 +63,9 @@ pub enum Value<'a> {
     Record(Rc<Record<'a>>),
     /// `(delay x)`.
     Promise(Rc<Promise<'a>>),
+    /// What `(values a b ...)` returns with other than one value, for
+    /// `let-values`, `receive` and `call-with-values`.
+    Values(Rc<[Value<'a>]>),
     /// Code kept as written: a gexp, or an expression not evaluated.
     Code(&'a Syntax),
 }
@@ -514,6 +517,15 @@ impl<'a> Record<'a> {
 }
 
 impl<'a> Value<'a> {
+    /// The values this stands for: those of [`Value::Values`], else
+    /// itself alone.
+    pub fn into_values(self) -> Vec<Value<'a>> {
+        match self {
+            Value::Values(vs) => vs.to_vec(),
+            v => vec![v],
+        }
+    }
+
     /// Scheme truth: everything but `#f` is true.
     pub fn is_true(&self) -> bool {
         !matches!(self, Value::Bool(false))
@@ -575,6 +587,7 @@ impl<'a> Value<'a> {
             Value::Package(_) => "package",
             Value::Record(_) => "record",
             Value::Promise(_) => "promise",
+            Value::Values(_) => "multiple values",
             Value::Code(_) => "code",
         }
     }
@@ -683,6 +696,14 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
             let _ = write!(out, "#<{}>", r.kind);
         }
         Value::Promise(_) => out.push_str("#<promise>"),
+        Value::Values(vs) => {
+            for (i, v) in vs.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(out, v);
+            }
+        }
         Value::Code(s) => write_syntax(out, s),
     }
 }

@@ -296,7 +296,14 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "identity" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("identity: no argument"), Ok),
         "G_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("G_: no argument"), Ok),
         "N_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("N_: no argument"), Ok),
-        "values" => |_, a, _, _| Ok(a.into_iter().next().unwrap_or(Value::Unspecified)),
+        // One value is itself; others are kept together for `let-values`,
+        // `receive` and `call-with-values`.
+        "values" => |_, a, _, _| Ok(if a.len() == 1 { a.into_iter().next().unwrap_or(Value::Unspecified) } else { Value::Values(a.into()) }),
+        "call-with-values" => |it, a, m, l| {
+            arity(&a, 2, "call-with-values")?;
+            let values = it.apply(&a[0], Vec::new(), m, l)?;
+            it.apply(&a[1], values.into_values(), m, l)
+        },
         "apply" => |it, mut a, m, l| {
             let Some(last) = a.pop() else { return fail("apply: no procedure") };
             if a.is_empty() { return fail("apply: no procedure") }
@@ -617,6 +624,7 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             };
             regexp_match(pattern, &a[1], a.get(2), "regexp-exec")
         },
+        "regexp-substitute/global" => |_, a, _, _| regexp_substitute_global(&a),
         "string-match" => |_, a, _, _| {
             arity(&a, 2, "string-match")?;
             regexp_match(&a[0], &a[1], a.get(2), "string-match")

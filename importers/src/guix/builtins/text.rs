@@ -226,3 +226,83 @@ pub(super) fn format<'a>(fmt: &str, args: &[Value<'a>]) -> EvalResult<'a> {
     }
     Ok(Value::str(&out))
 }
+
+/// `(regexp-substitute/global #f regexp string item ...)`, as Guile's
+/// `(ice-9 regex)`: for each match (non-overlapping, left to right) the
+/// items are written out: a string as it is, a number as that group of the
+/// match, `pre` as the text between the previous match and this one, and
+/// `post` (last) as the substitution carried on over the rest of the
+/// string. Items that are procedures, `post` before other items, and ports
+/// other than `#f` are not supported.
+pub(super) fn regexp_substitute_global<'a>(a: &[Value<'a>]) -> EvalResult<'a> {
+    const WHAT: &str = "regexp-substitute/global";
+    arity(a, 3, WHAT)?;
+    if a[0].is_true() {
+        return fail(format!("{WHAT}: only #f is supported as the port"));
+    }
+    let pattern = match a[1].as_record("regexp").and_then(|r| r.get("pattern")) {
+        Some(p) => want_str(p, WHAT)?,
+        None => want_str(&a[1], WHAT)?,
+    };
+    let re = regexp::compile(pattern).map_err(|e| EvalError {
+        module: 0,
+        line: 0,
+        message: format!("{WHAT}: {e}"),
+    })?;
+    let items = &a[3..];
+    let post = |v: &Value<'_>| matches!(v, Value::Sym(s) if s.as_str() == "post");
+    if items.iter().rev().skip(1).any(post) {
+        return fail(format!("{WHAT}: 'post before other items is not supported"));
+    }
+    let text = want_str(&a[2], WHAT)?;
+    let chars: Vec<char> = text.chars().collect();
+    let slice = |s: usize, e: usize| chars[s.min(e)..e].iter().collect::<String>();
+    // Every match, as Guile's `fold-matches` finds them: an empty match
+    // right after another match is skipped.
+    let mut matches = Vec::new();
+    let (mut start, mut abuts) = (0, false);
+    while start <= chars.len() {
+        let Some(m) = regexp::exec(&re, text, start) else {
+            break;
+        };
+        let (s, e) = m.groups[0].unwrap_or((start, start));
+        if s == e && abuts {
+            start += 1;
+            abuts = false;
+            continue;
+        }
+        start = if e > s { e } else { e + 1 };
+        abuts = true;
+        matches.push(m);
+    }
+    let mut out = String::new();
+    let mut from = 0;
+    let mut next = matches.iter();
+    loop {
+        let Some(m) = next.next() else {
+            out.push_str(&slice(from, chars.len()));
+            break;
+        };
+        let (s, e) = m.groups[0].unwrap_or((from, from));
+        for item in items {
+            match item {
+                Value::Str(t) => out.push_str(t),
+                Value::Int(n) => match usize::try_from(*n)
+                    .ok()
+                    .and_then(|n| regexp::substring(text, m, n))
+                {
+                    Some(g) => out.push_str(&g),
+                    None => out.push_str("#f"),
+                },
+                Value::Sym(s2) if s2.as_str() == "pre" => out.push_str(&slice(from, s)),
+                Value::Sym(s2) if s2.as_str() == "post" => {}
+                other => return fail(format!("{WHAT}: item {other:?} is not supported")),
+            }
+        }
+        if !items.last().is_some_and(post) {
+            break;
+        }
+        from = e;
+    }
+    Ok(Value::str(&out))
+}

@@ -161,6 +161,37 @@ impl<'a> Interp<'a> {
                 }
                 self.eval_body(&items[2..], &frame)
             }
+            Special::LetValues(sequential) => {
+                let Some(bindings) = arg(1)?.as_list() else {
+                    return Err(self.err(module, line, "malformed let-values"));
+                };
+                let frame = Frame::child(env, Vec::new());
+                let mut vars = Vec::new();
+                for b in &bindings.items {
+                    let (Some(formals), Some(e)) = (
+                        b.as_list()
+                            .filter(|b| b.items.len() == 2)
+                            .map(|b| &b.items[0]),
+                        b.as_list().and_then(|b| b.items.get(1)),
+                    ) else {
+                        return Err(self.err(module, line, "malformed let-values binding"));
+                    };
+                    let values = self.eval(e, if sequential { &frame } else { env })?;
+                    let bound = self.bind_formals(formals, values.into_values(), module, line)?;
+                    if sequential {
+                        frame.vars.borrow_mut().extend(bound);
+                    } else {
+                        vars.extend(bound);
+                    }
+                }
+                frame.vars.borrow_mut().extend(vars);
+                self.eval_body(&items[2..], &frame)
+            }
+            Special::Receive => {
+                let values = self.eval(arg(2)?, env)?;
+                let bound = self.bind_formals(arg(1)?, values.into_values(), module, line)?;
+                self.eval_body(&items[3..], &Frame::child(env, bound))
+            }
             Special::MLambda => {
                 let inner = self.eval_special(Special::Lambda, head, list, env)?;
                 let Value::Procedure(p) = inner else {

@@ -1,7 +1,7 @@
 //! The interpreter's built-ins on small inline modules: regular
 //! expressions, `case-lambda`, vhashes, target predicates, package
 //! arguments seen by procedures, strings, character sets, association
-//! lists and `fold`.
+//! lists, multiple values and `fold`.
 
 use super::*;
 
@@ -273,4 +273,49 @@ fn char_sets_of_characters_and_assoc_remove() {
     let q = record(&eval, "q");
     assert_eq!(q["version"], serde_json::Value::Null);
     assert!(q["errors"][0].as_str().unwrap().contains("char-set"), "{q}");
+}
+
+#[test]
+fn multiple_values_and_global_substitution_evaluate_as_guile() {
+    let text = r#"
+(define-module (gnu packages mv)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define (two) (values "a" "b"))
+(define-public p
+  (package
+    (name (let-values (((x y) (two)) ((z . rest) (values "c" "d" "e")) ((all) (values "f")))
+            (string-append x y z (car rest) (cadr rest) all)))
+    (version (regexp-substitute/global
+              #f "((R-ro)|(R-it))(-)" "2.032R-ro-1.052R-it-1.012R-VAR"
+              'pre 1 "/" 'post))
+    (source #f) (build-system gnu-build-system)
+    (synopsis (string-append
+               (receive (a . more) (values "r" "s") (string-append a (car more)))
+               (call-with-values two (lambda (x y) (string-append y x)))
+               (let*-values (((x) (values "1")) ((y) (values (string-append x "2")))) y)
+               (regexp-substitute/global #f "[0-9]+" "a1b22c" 'pre "<" 0 ">" 'post)
+               "|"
+               (regexp-substitute/global #f "b" "abcb" 'pre "B")))
+    (description "d") (home-page "h") (license #f)))
+(define-public q
+  (package (inherit p) (name "q")
+    (version (let-values (((x y) (values "1"))) x))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/mv.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["name"], "abcdef", "{p}");
+    assert_eq!(p["version"], "2.032R-ro/1.052R-it/1.012R-VAR", "{p}");
+    // Without 'post, the first match ends the substitution.
+    assert_eq!(p["synopsis"], "rsba12a<1>b<22>c|aB", "{p}");
+    // Too few values for the variables is an error.
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], serde_json::Value::Null);
+    assert!(
+        q["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("1 values for 2 variables"),
+        "{q}"
+    );
 }
