@@ -10,6 +10,8 @@
 //! `'x` is `(quote x)`, `#~x` is `(gexp x)`, `#$x` is `(ungexp x)`,
 //! `#$@x` is `(ungexp-splicing x)`, `#+x` is `(ungexp-native x)`.
 
+use std::sync::Arc;
+
 use super::symbol::{LocalSymbols, Symbol};
 use super::GuixError;
 
@@ -25,8 +27,9 @@ pub enum Syntax {
     Symbol(Symbol),
     /// A keyword (`#:name`), by its name.
     Keyword(Symbol),
-    /// A string (boxed twice: a `Box<str>` alone takes 16 bytes).
-    Str(Box<Box<str>>),
+    /// A string (boxed: an `Arc<str>` alone takes 16 bytes). Shared with
+    /// the values it evaluates to.
+    Str(Box<Arc<str>>),
     /// A number, character or boolean (rare in package code).
     Atom(Box<lexpr::Value>),
     /// A list (proper, or dotted when `tail` is set).
@@ -69,7 +72,7 @@ impl Syntax {
     }
 
     /// A string datum.
-    pub fn string(text: impl Into<Box<str>>) -> Syntax {
+    pub fn string(text: impl Into<Arc<str>>) -> Syntax {
         Syntax::Str(Box::new(text.into()))
     }
 

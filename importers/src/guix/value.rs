@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::reader::Syntax;
 use super::symbol::Symbol;
@@ -41,8 +42,10 @@ pub enum Value<'a> {
     Float(f64),
     /// A character.
     Char(char),
-    /// A string.
-    Str(Rc<str>),
+    /// A string. Shared with the syntax tree it was read from (hence
+    /// `Arc`: the trees are shared by the evaluation threads), so that a
+    /// string literal evaluates without a copy.
+    Str(Arc<str>),
     /// A symbol.
     Sym(Symbol),
     /// A keyword.
@@ -533,7 +536,7 @@ impl<'a> Value<'a> {
 
     /// A string value.
     pub fn str(s: &str) -> Self {
-        Value::Str(Rc::from(s))
+        Value::Str(Arc::from(s))
     }
 
     /// A list of `items`.

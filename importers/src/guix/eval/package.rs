@@ -272,7 +272,7 @@ impl<'a> Interp<'a> {
             .as_slice()
             .unwrap_or_default()
             .to_vec();
-        let label_of = |v: &Value<'a>| -> Option<Rc<str>> {
+        let label_of = |v: &Value<'a>| -> Option<Arc<str>> {
             match v.as_slice() {
                 Some([Value::Str(l), ..]) => Some(l.clone()),
                 _ => None,

@@ -512,7 +512,7 @@ impl<'a> Interp<'a> {
         match s {
             Syntax::Symbol(sym) => Value::Sym(*sym),
             Syntax::Keyword(k) => Value::Kw(*k),
-            Syntax::Str(s) => Value::Str(Rc::from(&***s)),
+            Syntax::Str(s) => Value::Str(Arc::clone(s)),
             Syntax::Atom(a) => atom_value(a),
             Syntax::List(l) => {
                 let items: Vec<Value<'a>> = l.items.iter().map(|i| self.quote(i)).collect();
