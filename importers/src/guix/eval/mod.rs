@@ -572,57 +572,6 @@ impl<'a> Interp<'a> {
         Ok(v)
     }
 
-    /// Binds the formals of `let-values` or `receive` (`(a b)`,
-    /// `(a . rest)` or `rest`) to `values`.
-    fn bind_formals(
-        &self,
-        formals: &'a Syntax,
-        mut values: Vec<Value<'a>>,
-        module: usize,
-        line: u32,
-    ) -> Result<Vec<(Symbol, Value<'a>)>, EvalError> {
-        let (names, rest) = match formals {
-            Syntax::Symbol(rest) => (&[][..], Some(*rest)),
-            Syntax::List(l) => match l.tail.as_deref() {
-                None => (&l.items[..], None),
-                Some(Syntax::Symbol(rest)) => (&l.items[..], Some(*rest)),
-                Some(_) => return Err(self.err(module, l.line, "malformed formals")),
-            },
-            _ => return Err(self.err(module, line, "malformed formals")),
-        };
-        if values.len() < names.len() || (rest.is_none() && values.len() > names.len()) {
-            return Err(self.err(
-                module,
-                line,
-                format!("{} values for {} variables", values.len(), names.len()),
-            ));
-        }
-        let extra = values.split_off(names.len());
-        let mut bound = Vec::with_capacity(names.len() + 1);
-        for (name, v) in names.iter().zip(values) {
-            let Some(name) = name.as_symbol() else {
-                return Err(self.err(module, line, "malformed formals"));
-            };
-            bound.push((name, v));
-        }
-        if let Some(rest) = rest {
-            bound.push((rest, Value::list(extra)));
-        }
-        Ok(bound)
-    }
-
-    fn let_binding(
-        &self,
-        b: &'a Syntax,
-        module: usize,
-        line: u32,
-    ) -> Result<(Symbol, &'a Syntax), EvalError> {
-        match b.as_list().map(|l| &l.items[..]) {
-            Some([Syntax::Symbol(n), e]) => Ok((*n, e)),
-            _ => Err(self.err(module, line, "malformed let binding")),
-        }
-    }
-
     /// The value of `var` in the module named `name` (public or not).
     pub fn module_variable(&self, name: &str, var: Symbol) -> EvalResult<'a> {
         let Some(target) = self.modules.iter().position(|m| m.name == name) else {
