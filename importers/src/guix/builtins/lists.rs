@@ -97,3 +97,14 @@ pub(super) fn compare<'a>(a: &[Value<'a>], ok: fn(std::cmp::Ordering) -> bool) -
     }
     Ok(Value::Bool(true))
 }
+
+/// An association list without the entries whose key is `key` (`equal?`).
+pub(super) fn alist_without<'a>(alist: &[Value<'a>], key: &Value<'a>) -> EvalResult<'a> {
+    Ok(Value::list(
+        alist
+            .iter()
+            .filter(|e| !car(Some(e)).is_ok_and(|k| equal(&k, key)))
+            .cloned()
+            .collect(),
+    ))
+}

@@ -370,15 +370,13 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "assq-ref" => |_, a, _, _| { arity(&a, 2, "assq-ref")?; assoc(&a[0], &a[1]).map_or(Ok(Value::Bool(false)), |e| cdr(Some(&e))) },
         "alist-delete" => |_, a, _, _| {
             arity(&a, 2, "alist-delete")?;
-            let l = want_list(&a[1], "alist-delete")?;
-            Ok(Value::list(l.iter().filter(|e| !car(Some(e)).is_ok_and(|k| equal(&k, &a[0]))).cloned().collect()))
+            alist_without(want_list(&a[1], "alist-delete")?, &a[0])
         },
         // Guile's `assoc-remove!` may reuse the list's pairs; values here
         // are immutable, so a new list, as `alist-delete` gives.
         "assoc-remove!" => |_, a, _, _| {
             arity(&a, 2, "assoc-remove!")?;
-            let l = want_list(&a[0], "assoc-remove!")?;
-            Ok(Value::list(l.iter().filter(|e| !car(Some(e)).is_ok_and(|k| equal(&k, &a[1]))).cloned().collect()))
+            alist_without(want_list(&a[0], "assoc-remove!")?, &a[1])
         },
         "alist-cons" => |_, a, _, _| { arity(&a, 3, "alist-cons")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },
         "force" => |it, a, _, _| match a.first() { Some(Value::Promise(p)) => it.force(p), Some(v) => Ok(v.clone()), None => fail("force: no argument") },
