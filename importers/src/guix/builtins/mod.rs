@@ -445,6 +445,18 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             let prefix = match a.first() { Some(Value::Str(s)) => s.to_string(), _ => " g".into() };
             Ok(Value::Sym(Symbol::intern(&format!("{prefix}{n}"))))
         },
+        "gexp-input" => |_, a, _, _| {
+            // (gexp-input thing [output] [#:native? bool]): what a gexp
+            // refers to, here only carried along.
+            let Some(thing) = a.first() else { return fail("gexp-input: no argument") };
+            let output = match a.get(1) { Some(Value::Str(o)) => Value::Str(o.clone()), _ => Value::str("out") };
+            let native = a.iter().skip(1).position(|v| matches!(v, Value::Kw(k) if k.as_str() == "native?")).and_then(|i| a.get(i + 2)).is_some_and(Value::is_true);
+            Ok(Value::Record(Rc::new(Record { kind: Symbol::intern("gexp-input"), fields: vec![
+                (Symbol::intern("thing"), thing.clone()),
+                (Symbol::intern("output"), output),
+                (Symbol::intern("native?"), Value::Bool(native)),
+            ] })))
+        },
         "assume-valid-file-name" => |_, a, _, _| { arity(&a, 1, "assume-valid-file-name")?; want_str(&a[0], "assume-valid-file-name")?; Ok(a[0].clone()) },
         "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
         "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },

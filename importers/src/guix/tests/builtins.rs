@@ -1,7 +1,7 @@
 //! The interpreter's built-ins on small inline modules: regular
 //! expressions, `case-lambda`, vhashes, target predicates, package
 //! arguments seen by procedures, strings, character sets, association
-//! lists, multiple values and `fold`.
+//! lists, multiple values, `fold` and `gexp-input`.
 
 use super::*;
 
@@ -318,4 +318,36 @@ fn multiple_values_and_global_substitution_evaluate_as_guile() {
             .contains("1 values for 2 variables"),
         "{q}"
     );
+}
+
+#[test]
+fn gexp_input_in_arguments_leaves_them_a_list() {
+    // As in commencement.scm: a procedure looks into arguments that refer
+    // to a package's output through `gexp-input`.
+    let text = r#"
+(define-module (gnu packages gi)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define-public lib
+  (package
+    (name "lib") (version "1") (source #f) (build-system gnu-build-system)
+    (outputs '("out" "lib"))
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+(define-public p
+  (package (inherit lib) (name "p")
+    (arguments `(#:allowed-references (,(gexp-input lib "lib")) #:tests? #f))))
+(define-public q
+  (package (inherit lib) (name "q")
+    (version (if (memq #:tests? (package-arguments p)) "has-tests-key" "no"))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/gi.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(p["errors"], serde_json::Value::Null, "{p}");
+    assert_eq!(
+        p["argument_keywords"],
+        serde_json::json!(["allowed-references", "tests?"]),
+        "{p}"
+    );
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], "has-tests-key", "{q}");
 }
