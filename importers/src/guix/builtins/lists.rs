@@ -108,3 +108,53 @@ pub(super) fn alist_without<'a>(alist: &[Value<'a>], key: &Value<'a>) -> EvalRes
             .collect(),
     ))
 }
+
+/// `(strip-keyword-arguments keywords args)`, as guix/utils.scm: `args`
+/// without the keywords listed and their values.
+pub(super) fn strip_keyword_arguments<'a>(
+    keywords: &Value<'a>,
+    args: &Value<'a>,
+) -> EvalResult<'a> {
+    let keywords = want_list(keywords, "strip-keyword-arguments")?;
+    let args = want_list(args, "strip-keyword-arguments")?;
+    let mut out = Vec::with_capacity(args.len());
+    let mut i = 0;
+    while i < args.len() {
+        match (&args[i], args.get(i + 1)) {
+            (Value::Kw(_), Some(value)) => {
+                if !keywords.iter().any(|k| equal(k, &args[i])) {
+                    out.extend([args[i].clone(), value.clone()]);
+                }
+                i += 2;
+            }
+            (other, _) => {
+                out.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    Ok(Value::list(out))
+}
+
+/// `(ensure-keyword-arguments args kw/values)`, as guix/utils.scm: the
+/// keywords of `kw/values` take their values there, in place where `args`
+/// has them, the others added at the end.
+pub(super) fn ensure_keyword_arguments<'a>(args: &Value<'a>, forced: &Value<'a>) -> EvalResult<'a> {
+    let args = want_list(args, "ensure-keyword-arguments")?;
+    let mut forced = want_list(forced, "ensure-keyword-arguments")?.to_vec();
+    let mut out = Vec::with_capacity(args.len() + forced.len());
+    for pair in args.chunks(2) {
+        let [kw, value] = pair else {
+            return fail("ensure-keyword-arguments: odd number of elements");
+        };
+        match forced.iter().position(|k| equal(k, kw)) {
+            Some(at) if at + 1 < forced.len() => {
+                out.extend([kw.clone(), forced[at + 1].clone()]);
+                forced.drain(at..at + 2);
+            }
+            _ => out.extend([kw.clone(), value.clone()]),
+        }
+    }
+    out.extend(forced);
+    Ok(Value::list(out))
+}

@@ -459,8 +459,8 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         },
         "assume-valid-file-name" => |_, a, _, _| { arity(&a, 1, "assume-valid-file-name")?; want_str(&a[0], "assume-valid-file-name")?; Ok(a[0].clone()) },
         "P_" => |_, a, _, _| a.into_iter().next().map_or_else(|| fail("P_: no argument"), Ok),
-        "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; Ok(a[1].clone()) },
-        "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; Ok(a[0].clone()) },
+        "strip-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "strip-keyword-arguments")?; strip_keyword_arguments(&a[0], &a[1]) },
+        "ensure-keyword-arguments" => |_, a, _, _| { arity(&a, 2, "ensure-keyword-arguments")?; ensure_keyword_arguments(&a[0], &a[1]) },
         "resolve-interface" => |_, a, _, _| {
             arity(&a, 1, "resolve-interface")?;
             let words: Vec<&str> = want_list(&a[0], "resolve-interface")?.iter().filter_map(|w| match w { Value::Sym(s) => Some(s.as_str()), _ => None }).collect();

@@ -1,7 +1,7 @@
 //! The interpreter's built-ins on small inline modules: regular
 //! expressions, `case-lambda`, vhashes, target predicates, package
 //! arguments seen by procedures, strings, character sets, association
-//! lists, multiple values, `fold` and `gexp-input`.
+//! lists, multiple values, `fold`, `gexp-input` and keyword argument lists.
 
 use super::*;
 
@@ -350,4 +350,36 @@ fn gexp_input_in_arguments_leaves_them_a_list() {
     );
     let q = record(&eval, "q");
     assert_eq!(q["version"], "has-tests-key", "{q}");
+}
+
+#[test]
+fn keyword_argument_lists_are_stripped_and_forced_as_guix_utils_does() {
+    // The examples of guix/utils.scm's docstrings.
+    let text = r#"
+(define-module (gnu packages kw)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define (show args) (format #f "~a" args))
+(define-public p
+  (package
+    (name (string-append
+           (show (ensure-keyword-arguments '(#:foo 2) '(#:foo 2))) "|"
+           (show (ensure-keyword-arguments '(#:foo 2) '(#:bar 3))) "|"
+           (show (ensure-keyword-arguments '(#:foo 2) '(#:bar 3 #:foo 42)))))
+    (version (show (strip-keyword-arguments '(#:a #:c) '(#:a 1 #:b 2 x #:c 3 #:d 4))))
+    (source #f) (build-system gnu-build-system)
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+(define-public q
+  (package (inherit p) (name "q")
+    (version (show (ensure-keyword-arguments "not a list" '(#:a 1))))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/kw.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(
+        p["name"], "(#:foo 2)|(#:foo 2 #:bar 3)|(#:foo 42 #:bar 3)",
+        "{p}"
+    );
+    assert_eq!(p["version"], "(#:b 2 x #:d 4)", "{p}");
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], serde_json::Value::Null, "{q}");
 }
