@@ -38,6 +38,9 @@ pub enum Builtin {
     Null,
     /// `%supported-systems`.
     SupportedSystems,
+    /// `%load-path`: the roots of the tree, which only `search-path` looks
+    /// into.
+    LoadPath,
 }
 
 impl Builtin {
@@ -57,6 +60,10 @@ impl Builtin {
             Builtin::SupportedSystems => {
                 Value::list(SUPPORTED_SYSTEMS.iter().map(|s| Value::str(s)).collect())
             }
+            Builtin::LoadPath => Value::Record(Rc::new(Record {
+                kind: Symbol::intern("load-path"),
+                fields: Vec::new(),
+            })),
         }
     }
 }
@@ -525,6 +532,14 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "base64" => |_, a, _, _| { arity(&a, 1, "base64")?; let s = want_str(&a[0], "base64")?; Ok(hash_record("base64", s)) },
         "search-patches" => |_, a, _, _| { for p in &a { want_str(p, "search-patches")?; } Ok(Value::list(a)) },
         "search-patch" => |_, a, _, _| { arity(&a, 1, "search-patch")?; want_str(&a[0], "search-patch")?; Ok(a[0].clone()) },
+        // A file found through `%load-path` is named relative to the
+        // tree, as `search-patch` names patches.
+        "search-path" => |_, a, _, _| {
+            arity(&a, 2, "search-path")?;
+            if a[0].as_record("load-path").is_none() { return fail("search-path: only %load-path is known"); }
+            want_str(&a[1], "search-path")?;
+            Ok(a[1].clone())
+        },
         "search-auxiliary-file" => |_, a, _, _| { arity(&a, 1, "search-auxiliary-file")?; want_str(&a[0], "search-auxiliary-file")?; Ok(a[0].clone()) },
         "license" => |_, a, _, _| {
             arity(&a, 2, "license")?;
@@ -674,29 +689,8 @@ pub fn table() -> HashMap<Symbol, Builtin> {
     t.push(("%patch-path", Builtin::False));
     t.push(("vlist-null", Builtin::Null));
     t.push(("%supported-systems", Builtin::SupportedSystems));
+    t.push(("%load-path", Builtin::LoadPath));
     t.into_iter().map(|(n, b)| (Symbol::intern(n), b)).collect()
-}
-
-fn version_prefix<'a>(v: &str, n: usize) -> EvalResult<'a> {
-    let parts: Vec<&str> = v.split('.').collect();
-    if parts.len() < n {
-        return fail(format!("version-prefix: {v:?} has fewer than {n} parts"));
-    }
-    Ok(Value::str(&parts[..n].join(".")))
-}
-
-fn vcs_version<'a>(a: &[Value<'a>], what: &str) -> EvalResult<'a> {
-    arity(a, 3, what)?;
-    let (v, r, c) = (
-        want_str(&a[0], what)?,
-        want_str(&a[1], what)?,
-        want_str(&a[2], what)?,
-    );
-    if c.chars().count() < 7 {
-        return fail(format!("{what}: commit ID unexpectedly short"));
-    }
-    let short: String = c.chars().take(7).collect();
-    Ok(Value::str(&format!("{v}-{r}.{short}")))
 }
 
 /// Guix's `target-linux?` and friends (`(guix utils)`): of the triplet or

@@ -1,6 +1,6 @@
 //! Built-ins on strings, characters and regular expressions: trimming and
 //! filtering by a character or predicate, `format`, and the match records
-//! of `string-match` / `regexp-exec`.
+//! of `string-match` / `regexp-exec`, version strings.
 
 use super::*;
 
@@ -305,4 +305,26 @@ pub(super) fn regexp_substitute_global<'a>(a: &[Value<'a>]) -> EvalResult<'a> {
         from = e;
     }
     Ok(Value::str(&out))
+}
+
+pub(super) fn version_prefix<'a>(v: &str, n: usize) -> EvalResult<'a> {
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.len() < n {
+        return fail(format!("version-prefix: {v:?} has fewer than {n} parts"));
+    }
+    Ok(Value::str(&parts[..n].join(".")))
+}
+
+pub(super) fn vcs_version<'a>(a: &[Value<'a>], what: &str) -> EvalResult<'a> {
+    arity(a, 3, what)?;
+    let (v, r, c) = (
+        want_str(&a[0], what)?,
+        want_str(&a[1], what)?,
+        want_str(&a[2], what)?,
+    );
+    if c.chars().count() < 7 {
+        return fail(format!("{what}: commit ID unexpectedly short"));
+    }
+    let short: String = c.chars().take(7).collect();
+    Ok(Value::str(&format!("{v}-{r}.{short}")))
 }

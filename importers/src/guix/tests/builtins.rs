@@ -1,7 +1,8 @@
 //! The interpreter's built-ins on small inline modules: regular
 //! expressions, `case-lambda`, vhashes, target predicates, package
 //! arguments seen by procedures, strings, character sets, association
-//! lists, multiple values, `fold`, `gexp-input` and keyword argument lists.
+//! lists, multiple values, `fold`, `gexp-input`, keyword argument lists and
+//! `search-path`.
 
 use super::*;
 
@@ -382,4 +383,36 @@ fn keyword_argument_lists_are_stripped_and_forced_as_guix_utils_does() {
     assert_eq!(p["version"], "(#:b 2 x #:d 4)", "{p}");
     let q = record(&eval, "q");
     assert_eq!(q["version"], serde_json::Value::Null, "{q}");
+}
+
+#[test]
+fn search_path_on_the_load_path_names_the_file_in_the_tree() {
+    // As make-ld-wrapper in base.scm: a file input found on %load-path.
+    let text = r#"
+(define-module (gnu packages sp)
+  #:use-module (guix packages)
+  #:use-module (guix build-system gnu))
+(define-public p
+  (package
+    (name "p") (version "1") (source #f) (build-system gnu-build-system)
+    (inputs `(("wrapper" ,(search-path %load-path "gnu/packages/ld-wrapper.in"))))
+    (synopsis "s") (description "d") (home-page "h") (license #f)))
+(define-public q
+  (package (inherit p) (name "q")
+    (version (search-path '("/usr/share/guile") "x.scm"))))
+"#;
+    let eval = eval_modules(&[("gnu/packages/sp.scm", text)]);
+    let p = record(&eval, "p");
+    assert_eq!(
+        p["inputs"],
+        serde_json::json!([["wrapper", null, null, "\"gnu/packages/ld-wrapper.in\""]]),
+        "{p}"
+    );
+    // Any other path is not known: an error, not a guess.
+    let q = record(&eval, "q");
+    assert_eq!(q["version"], serde_json::Value::Null, "{q}");
+    assert!(
+        q["errors"][0].as_str().unwrap().contains("only %load-path"),
+        "{q}"
+    );
 }
