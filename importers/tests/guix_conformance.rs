@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 /// Share of oracle records that must agree on every field.
-const RECORD_FLOOR: f64 = 0.9995;
+const RECORD_FLOOR: f64 = 0.9997;
 /// Share of compared fields that must agree.
 const FIELD_FLOOR: f64 = 0.9998;
 
