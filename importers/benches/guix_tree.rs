@@ -9,7 +9,9 @@
 //!
 //! Run with `cargo bench -p kiln-importers --bench guix_tree`. Skips with a
 //! notice when the corpus is absent. `GUIX_TREE_THREADS=N` evaluates on N
-//! threads instead of one a core.
+//! threads instead of one a core. `GUIX_TREE_READ_ONLY=1` only reads the
+//! texts and their syntax trees, printing the resident memory after each
+//! step: what the trees alone take.
 
 // The allocator the `kiln` binary uses, so that this measures what
 // `kiln guix-dump` does.
@@ -70,6 +72,48 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("?".into(), |k| (k / 1024).to_string())
+}
+
+/// Reads the texts, then their syntax trees (in parallel, as evaluation
+/// does), and prints the resident memory after each step.
+fn read_only(root: &Path) {
+    use rayon::prelude::*;
+    let start = Instant::now();
+    let files = match kiln_importers::guix::read_tree(root) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("guix_tree: {e}");
+            return;
+        }
+    };
+    let texts = rss_kib();
+    let trees: Vec<Vec<kiln_importers::guix::reader::Syntax>> = files
+        .par_iter()
+        .map(|f| kiln_importers::guix::reader::read_forms(&f.text, &f.path).unwrap_or_default())
+        .collect();
+    // Measured while every tree is held, as evaluation holds them.
+    let with_trees = rss_kib();
+    println!(
+        "guix_tree (read only): {} files, {} forms in {:.3} s; RSS {} MiB with the texts read, \
+         {} MiB with every syntax tree read too",
+        files.len(),
+        trees.iter().map(Vec::len).sum::<usize>(),
+        start.elapsed().as_secs_f64(),
+        mib(texts),
+        mib(with_trees),
+    );
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/guix");
     if !root.is_dir() {
@@ -77,6 +121,10 @@ fn main() {
             "guix_tree: corpus not found at {}, skipping",
             root.display()
         );
+        return;
+    }
+    if std::env::var_os("GUIX_TREE_READ_ONLY").is_some() {
+        read_only(&root);
         return;
     }
     let start = Instant::now();
