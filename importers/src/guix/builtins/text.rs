@@ -307,6 +307,7 @@ pub(super) fn regexp_substitute_global<'a>(a: &[Value<'a>]) -> EvalResult<'a> {
     Ok(Value::str(&out))
 }
 
+/// The first `n` dot-separated parts of version `v` (`version-prefix`).
 pub(super) fn version_prefix<'a>(v: &str, n: usize) -> EvalResult<'a> {
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() < n {
@@ -315,6 +316,7 @@ pub(super) fn version_prefix<'a>(v: &str, n: usize) -> EvalResult<'a> {
     Ok(Value::str(&parts[..n].join(".")))
 }
 
+/// `git-version` / `hg-version`: VERSION-REVISION.COMMIT7.
 pub(super) fn vcs_version<'a>(a: &[Value<'a>], what: &str) -> EvalResult<'a> {
     arity(a, 3, what)?;
     let (v, r, c) = (
