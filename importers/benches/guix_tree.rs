@@ -64,19 +64,13 @@ fn guile_read_all(root: &Path) -> Option<(f64, String)> {
         .then(|| (secs, String::from_utf8_lossy(&out.stdout).trim().to_owned()))
 }
 
-fn peak_rss_kib() -> Option<u64> {
+/// A memory figure of `/proc/self/status`, in KiB: `VmRSS` (resident now)
+/// or `VmHWM` (the peak).
+fn status_kib(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -96,13 +90,13 @@ fn read_only(root: &Path) {
             return;
         }
     };
-    let texts = rss_kib();
+    let texts = status_kib("VmRSS");
     let trees: Vec<Vec<kiln_importers::guix::reader::Syntax>> = files
         .par_iter()
         .map(|f| kiln_importers::guix::reader::read_forms(&f.text, &f.path).unwrap_or_default())
         .collect();
     // Measured while every tree is held, as evaluation holds them.
-    let with_trees = rss_kib();
+    let with_trees = status_kib("VmRSS");
     println!(
         "guix_tree (read only): {} files, {} forms in {:.3} s; RSS {} MiB with the texts read, \
          {} MiB with every syntax tree read too",
@@ -123,7 +117,7 @@ fn main() {
         );
         return;
     }
-    if std::env::var_os("GUIX_TREE_READ_ONLY").is_some() {
+    if std::env::var_os("GUIX_TREE_READ_ONLY").is_some_and(|v| !v.is_empty() && v != "0") {
         read_only(&root);
         return;
     }
@@ -163,7 +157,7 @@ fn main() {
         eval.errors.len(),
         read.as_secs_f64(),
         total.as_secs_f64(),
-        peak_rss_kib().map_or("?".into(), |k| (k / 1024).to_string())
+        mib(status_kib("VmHWM"))
     );
     match guile_read_all(&root) {
         Some((secs, said)) => println!(
