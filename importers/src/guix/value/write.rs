@@ -37,12 +37,7 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
                 }
             }
             out.push('(');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_value(out, item);
-            }
+            write_spaced(out, items, write_value);
             out.push(')');
         }
         Value::Pair(p) => {
@@ -54,12 +49,7 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
         }
         Value::Vector(items) => {
             out.push_str("#(");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_value(out, item);
-            }
+            write_spaced(out, items, write_value);
             out.push(')');
         }
         Value::Procedure(p) => {
@@ -77,14 +67,19 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
         }
         Value::Promise(_) => out.push_str("#<promise>"),
         Value::Values(vs) => {
-            for (i, v) in vs.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_value(out, v);
-            }
+            write_spaced(out, vs, write_value);
         }
         Value::Code(s) => write_syntax(out, s),
+    }
+}
+
+/// Writes `items` one after the other, separated by spaces.
+fn write_spaced<T>(out: &mut String, items: &[T], write: fn(&mut String, &T)) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write(out, item);
     }
 }
 
@@ -144,12 +139,7 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
                 }
             }
             out.push('(');
-            for (i, item) in l.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_syntax(out, item);
-            }
+            write_spaced(out, &l.items, write_syntax);
             if let Some(t) = &l.tail {
                 out.push_str(" . ");
                 write_syntax(out, t);
@@ -158,12 +148,7 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
         }
         Syntax::Vector(l) => {
             out.push_str("#(");
-            for (i, item) in l.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                write_syntax(out, item);
-            }
+            write_spaced(out, &l.items, write_syntax);
             out.push(')');
         }
     }
