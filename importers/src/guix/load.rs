@@ -14,7 +14,7 @@ use super::GuixError;
 fn module_name(s: &Syntax) -> Option<String> {
     let l = s.as_list()?;
     let words: Option<Vec<&str>> = l
-        .items
+        .items()
         .iter()
         .map(|w| w.as_symbol().map(Symbol::as_str))
         .collect();
@@ -41,23 +41,23 @@ fn import_spec(spec: &Syntax, line: u32) -> Option<Import> {
         return Some(whole(name));
     }
     let l = spec.as_list()?;
-    let mut import = whole(module_name(l.items.first()?)?);
+    let mut import = whole(module_name(l.items().first()?)?);
     let mut i = 1;
-    while i + 1 < l.items.len() {
-        let (Syntax::Keyword(k), v) = (&l.items[i], &l.items[i + 1]) else {
+    while i + 1 < l.items().len() {
+        let (Syntax::Keyword(k), v) = (&l.items()[i], &l.items()[i + 1]) else {
             i += 1;
             continue;
         };
         match k.as_str() {
             "select" => {
                 let mut pairs = Vec::new();
-                for item in v.as_list().map(|l| &l.items[..]).unwrap_or_default() {
+                for item in v.as_list().map(|l| l.items()).unwrap_or_default() {
                     match item {
                         Syntax::Symbol(s) => pairs.push((*s, *s)),
                         Syntax::List(p) => {
                             if let (Some(a), Some(b)) = (
-                                p.items.first().and_then(Syntax::as_symbol),
-                                p.tail.as_deref().and_then(Syntax::as_symbol),
+                                p.items().first().and_then(Syntax::as_symbol),
+                                p.tail().and_then(Syntax::as_symbol),
                             ) {
                                 pairs.push((a, b));
                             }
@@ -70,7 +70,7 @@ fn import_spec(spec: &Syntax, line: u32) -> Option<Import> {
             "hide" => {
                 import.hide = v
                     .as_list()
-                    .map(|l| l.items.iter().filter_map(Syntax::as_symbol).collect())
+                    .map(|l| l.items().iter().filter_map(Syntax::as_symbol).collect())
                     .unwrap_or_default();
             }
             "prefix" => import.prefix = v.as_symbol().map(|s| s.as_str().to_owned()),
@@ -101,39 +101,40 @@ pub fn build_module<'a>(
     };
     for form in forms {
         let Some(l) = form.as_list() else { continue };
-        let Some(head) = l.items.first().and_then(Syntax::as_symbol) else {
+        let Some(head) = l.items().first().and_then(Syntax::as_symbol) else {
             continue;
         };
         match head.as_str() {
             "define-module" => {
-                if let Some(n) = l.items.get(1).and_then(module_name) {
+                if let Some(n) = l.items().get(1).and_then(module_name) {
                     m.name = n;
                 }
                 let mut i = 2;
-                while i < l.items.len() {
-                    let Syntax::Keyword(k) = &l.items[i] else {
+                while i < l.items().len() {
+                    let Syntax::Keyword(k) = &l.items()[i] else {
                         i += 1;
                         continue;
                     };
-                    let Some(v) = l.items.get(i + 1) else { break };
+                    let Some(v) = l.items().get(i + 1) else { break };
                     match k.as_str() {
-                        "use-module" => match import_spec(v, v.line().max(l.line)) {
+                        "use-module" => match import_spec(v, v.line().max(l.line())) {
                             Some(imp) => m.imports.push(imp),
                             None => errors.push(GuixError::new(
                                 path,
-                                v.line().max(l.line),
+                                v.line().max(l.line()),
                                 "malformed #:use-module",
                             )),
                         },
                         "autoload" => {
-                            if let (Some(name), Some(names)) =
-                                (module_name(v), l.items.get(i + 2).and_then(Syntax::as_list))
-                            {
+                            if let (Some(name), Some(names)) = (
+                                module_name(v),
+                                l.items().get(i + 2).and_then(Syntax::as_list),
+                            ) {
                                 m.imports.push(Import {
                                     name,
                                     select: Some(
                                         names
-                                            .items
+                                            .items()
                                             .iter()
                                             .filter_map(Syntax::as_symbol)
                                             .map(|s| (s, s))
@@ -141,22 +142,20 @@ pub fn build_module<'a>(
                                     ),
                                     hide: Vec::new(),
                                     prefix: None,
-                                    line: l.line,
+                                    line: l.line(),
                                     module: None,
                                 });
                                 i += 1;
                             }
                         }
                         "export" | "replace" | "export-syntax" | "re-export" => {
-                            for s in v.as_list().map(|l| &l.items[..]).unwrap_or_default() {
+                            for s in v.as_list().map(|l| l.items()).unwrap_or_default() {
                                 match s {
                                     Syntax::Symbol(s) => {
                                         m.exports.insert(*s);
                                     }
                                     Syntax::List(p) => {
-                                        if let Some(b) =
-                                            p.tail.as_deref().and_then(Syntax::as_symbol)
-                                        {
+                                        if let Some(b) = p.tail().and_then(Syntax::as_symbol) {
                                             m.exports.insert(b);
                                         }
                                     }
@@ -170,10 +169,12 @@ pub fn build_module<'a>(
                 }
             }
             "use-modules" => {
-                for spec in &l.items[1..] {
-                    match import_spec(spec, l.line) {
+                for spec in &l.items()[1..] {
+                    match import_spec(spec, l.line()) {
                         Some(imp) => m.imports.push(imp),
-                        None => errors.push(GuixError::new(path, l.line, "malformed use-modules")),
+                        None => {
+                            errors.push(GuixError::new(path, l.line(), "malformed use-modules"))
+                        }
                     }
                 }
             }
@@ -181,64 +182,65 @@ pub fn build_module<'a>(
                 // `(define-syntax name (identifier-syntax expr))` behaves
                 // like a variable bound to `expr`.
                 if let (Some(name), Some(body)) = (
-                    l.items.get(1).and_then(Syntax::as_symbol),
-                    l.items.get(2).and_then(Syntax::as_list),
+                    l.items().get(1).and_then(Syntax::as_symbol),
+                    l.items().get(2).and_then(Syntax::as_list),
                 ) {
-                    if body.items.len() == 2
-                        && body.items[0].as_symbol().map(Symbol::as_str)
+                    if body.items().len() == 2
+                        && body.items()[0].as_symbol().map(Symbol::as_str)
                             == Some("identifier-syntax")
                     {
                         m.index.insert(name, m.bindings.len());
                         m.bindings.push(Binding {
                             name,
-                            expr: &body.items[1],
+                            expr: &body.items()[1],
                             procedure: false,
                             public: false,
-                            line: l.line,
+                            line: l.line(),
                             state: RefCell::new(BindingState::Pending),
                         });
                     }
                 }
             }
             "export" => {
-                for s in l.items[1..].iter().filter_map(Syntax::as_symbol) {
+                for s in l.items()[1..].iter().filter_map(Syntax::as_symbol) {
                     m.exports.insert(s);
                 }
             }
             "define/system-dependent" => {
-                if let (Some(name), Some(expr)) =
-                    (l.items.get(1).and_then(Syntax::as_symbol), l.items.get(2))
-                {
+                if let (Some(name), Some(expr)) = (
+                    l.items().get(1).and_then(Syntax::as_symbol),
+                    l.items().get(2),
+                ) {
                     m.index.insert(name, m.bindings.len());
                     m.bindings.push(Binding {
                         name,
                         expr,
                         procedure: false,
                         public: false,
-                        line: l.line,
+                        line: l.line(),
                         state: RefCell::new(BindingState::Pending),
                     });
                 }
             }
             "define" | "define-public" | "define*" | "define*-public" => {
                 let public = head.as_str().ends_with("-public");
-                let (name, procedure) = match l.items.get(1) {
+                let (name, procedure) = match l.items().get(1) {
                     Some(Syntax::Symbol(s)) => (*s, false),
                     Some(Syntax::List(sig)) => {
-                        match sig.items.first().and_then(Syntax::as_symbol) {
+                        match sig.items().first().and_then(Syntax::as_symbol) {
                             Some(s) => (s, true),
                             None => continue,
                         }
                     }
                     _ => {
-                        errors.push(GuixError::new(path, l.line, "malformed define"));
+                        errors.push(GuixError::new(path, l.line(), "malformed define"));
                         continue;
                     }
                 };
                 let expr = if procedure {
                     form
                 } else {
-                    match l.items.get(2) {
+                    match l.items().get(2) {
                         Some(e) => e,
                         None => continue,
                     }
@@ -252,7 +254,7 @@ pub fn build_module<'a>(
                     expr,
                     procedure,
                     public,
-                    line: l.line,
+                    line: l.line(),
                     state: RefCell::new(BindingState::Pending),
                 });
             }

@@ -77,18 +77,18 @@ impl Expander {
     fn collect(&mut self, form: &Syntax) {
         let Some(l) = form.as_list() else { return };
         let head = l
-            .items
+            .items()
             .first()
             .and_then(Syntax::as_symbol)
             .map(Symbol::as_str);
         match head {
             Some("define-syntax-rule") => {
-                let Some(Syntax::List(sig)) = l.items.get(1) else {
+                let Some(Syntax::List(sig)) = l.items().get(1) else {
                     return;
                 };
                 let (Some(name), Some(template)) = (
-                    sig.items.first().and_then(Syntax::as_symbol),
-                    l.items.last().filter(|_| l.items.len() >= 3),
+                    sig.items().first().and_then(Syntax::as_symbol),
+                    l.items().last().filter(|_| l.items().len() >= 3),
                 ) else {
                     return;
                 };
@@ -105,13 +105,13 @@ impl Expander {
             }
             Some("define-syntax") => {
                 let (Some(name), Some(rules)) = (
-                    l.items.get(1).and_then(Syntax::as_symbol),
-                    l.items.get(2).and_then(Syntax::as_list),
+                    l.items().get(1).and_then(Syntax::as_symbol),
+                    l.items().get(2).and_then(Syntax::as_list),
                 ) else {
                     return;
                 };
                 if rules
-                    .items
+                    .items()
                     .first()
                     .and_then(Syntax::as_symbol)
                     .map(Symbol::as_str)
@@ -120,17 +120,17 @@ impl Expander {
                     return;
                 }
                 let literals = rules
-                    .items
+                    .items()
                     .get(1)
                     .and_then(Syntax::as_list)
-                    .map(|l| l.items.iter().filter_map(Syntax::as_symbol).collect())
+                    .map(|l| l.items().iter().filter_map(Syntax::as_symbol).collect())
                     .unwrap_or_default();
                 let mut out = Vec::new();
-                for r in rules.items.iter().skip(2) {
+                for r in rules.items().iter().skip(2) {
                     if let Some(r) = r.as_list() {
                         // Skip docstrings.
-                        if let (Some(p), Some(t)) = (r.items.first(), r.items.last()) {
-                            if r.items.len() == 2 {
+                        if let (Some(p), Some(t)) = (r.items().first(), r.items().last()) {
+                            if r.items().len() == 2 {
                                 out.push(Rule {
                                     pattern: p.clone(),
                                     template: t.clone(),
@@ -152,10 +152,10 @@ impl Expander {
     }
 
     fn expand(&mut self, form: Syntax) -> Result<Syntax, String> {
-        let Syntax::List(mut l) = form else {
+        let Syntax::List(l) = form else {
             return Ok(form);
         };
-        let head = l.items.first().and_then(Syntax::as_symbol);
+        let head = l.items().first().and_then(Syntax::as_symbol);
         if head == Some(self.quote) {
             return Ok(Syntax::List(l));
         }
@@ -172,46 +172,32 @@ impl Expander {
                 return self.expand(out);
             }
         }
-        let items = std::mem::take(&mut l.items);
-        l.items = items
-            .into_vec()
+        let (items, tail, line) = l.into_parts();
+        let items = items
             .into_iter()
             .map(|i| self.expand(i))
             .collect::<Result<_, _>>()?;
-        Ok(Syntax::List(l))
+        Ok(Syntax::List(List::new(items, tail, line)))
     }
 
     fn expand_use(&self, name: Symbol, l: &List) -> Result<Syntax, String> {
         let m = &self.macros[&name];
-        let form = Syntax::List(Box::new(l.clone()));
+        let form = Syntax::List(l.clone());
         for rule in &m.rules {
             let mut binds = HashMap::new();
             // The macro keyword position is not matched.
             let matched = match (&rule.pattern, &form) {
                 (Syntax::List(p), Syntax::List(f))
-                    if !p.items.is_empty() && !f.items.is_empty() =>
+                    if !p.items().is_empty() && !f.items().is_empty() =>
                 {
-                    let p = List {
-                        items: p.items[1..].into(),
-                        tail: p.tail.clone(),
-                        line: p.line,
-                    };
-                    let f = List {
-                        items: f.items[1..].into(),
-                        tail: f.tail.clone(),
-                        line: f.line,
-                    };
-                    self.matches(
-                        &Syntax::List(Box::new(p)),
-                        &Syntax::List(Box::new(f)),
-                        &m.literals,
-                        &mut binds,
-                    )
+                    let p = List::new(p.items()[1..].into(), p.tail().cloned(), p.line());
+                    let f = List::new(f.items()[1..].into(), f.tail().cloned(), f.line());
+                    self.matches(&Syntax::List(p), &Syntax::List(f), &m.literals, &mut binds)
                 }
                 _ => false,
             };
             if matched {
-                return self.instantiate(&rule.template, &binds, l.line);
+                return self.instantiate(&rule.template, &binds, l.line());
             }
         }
         Err(format!("no rule of macro '{name}' matches this use"))
@@ -234,53 +220,54 @@ impl Expander {
             Syntax::List(p) => {
                 let Syntax::List(f) = form else { return false };
                 let ell = p
-                    .items
+                    .items()
                     .iter()
                     .position(|x| x.as_symbol() == Some(self.ellipsis));
                 match ell {
                     None => {
-                        if p.tail.is_none() && (f.tail.is_some() || p.items.len() != f.items.len())
+                        if p.tail().is_none()
+                            && (f.tail().is_some() || p.items().len() != f.items().len())
                         {
                             return false;
                         }
-                        if f.items.len() < p.items.len() {
+                        if f.items().len() < p.items().len() {
                             return false;
                         }
-                        for (x, y) in p.items.iter().zip(&f.items) {
+                        for (x, y) in p.items().iter().zip(f.items()) {
                             if !self.matches(x, y, literals, binds) {
                                 return false;
                             }
                         }
-                        match &p.tail {
+                        match &p.tail() {
                             None => true,
                             Some(t) => {
-                                let rest = Syntax::List(Box::new(List {
-                                    items: f.items[p.items.len()..].into(),
-                                    tail: f.tail.clone(),
-                                    line: f.line,
-                                }));
+                                let rest = Syntax::List(List::new(
+                                    f.items()[p.items().len()..].into(),
+                                    f.tail().cloned(),
+                                    f.line(),
+                                ));
                                 self.matches(t, &rest, literals, binds)
                             }
                         }
                     }
                     Some(e) => {
-                        if e == 0 || f.tail.is_some() {
+                        if e == 0 || f.tail().is_some() {
                             return false;
                         }
                         let before = e - 1;
-                        let after = p.items.len() - e - 1;
-                        if f.items.len() < before + after {
+                        let after = p.items().len() - e - 1;
+                        if f.items().len() < before + after {
                             return false;
                         }
-                        for (x, y) in p.items[..before].iter().zip(&f.items) {
+                        for (x, y) in p.items()[..before].iter().zip(f.items()) {
                             if !self.matches(x, y, literals, binds) {
                                 return false;
                             }
                         }
-                        let n = f.items.len() - before - after;
-                        let sub = &p.items[e - 1];
+                        let n = f.items().len() - before - after;
+                        let sub = &p.items()[e - 1];
                         let mut runs: Vec<HashMap<Symbol, Bound>> = Vec::new();
-                        for y in &f.items[before..before + n] {
+                        for y in &f.items()[before..before + n] {
                             let mut b = HashMap::new();
                             if !self.matches(sub, y, literals, &mut b) {
                                 return false;
@@ -294,7 +281,7 @@ impl Expander {
                                 .collect();
                             binds.insert(var, Bound::Many(items));
                         }
-                        for (x, y) in p.items[e + 1..].iter().zip(&f.items[before + n..]) {
+                        for (x, y) in p.items()[e + 1..].iter().zip(&f.items()[before + n..]) {
                             if !self.matches(x, y, literals, binds) {
                                 return false;
                             }
@@ -322,9 +309,9 @@ impl Expander {
             Syntax::List(l) => {
                 let mut items = Vec::new();
                 let mut i = 0;
-                while i < l.items.len() {
-                    let item = &l.items[i];
-                    if l.items.get(i + 1).and_then(Syntax::as_symbol) == Some(self.ellipsis) {
+                while i < l.items().len() {
+                    let item = &l.items()[i];
+                    if l.items().get(i + 1).and_then(Syntax::as_symbol) == Some(self.ellipsis) {
                         let vars: Vec<Symbol> = template_vars(item)
                             .into_iter()
                             .filter(|v| matches!(binds.get(v), Some(Bound::Many(_))))
@@ -359,15 +346,11 @@ impl Expander {
                     items.push(self.instantiate(item, binds, line)?);
                     i += 1;
                 }
-                let tail = match &l.tail {
+                let tail = match &l.tail() {
                     Some(t) => Some(Box::new(self.instantiate(t, binds, line)?)),
                     None => None,
                 };
-                Ok(Syntax::List(Box::new(List {
-                    items: items.into(),
-                    tail,
-                    line,
-                })))
+                Ok(Syntax::List(List::new(items, tail.map(|t| *t), line)))
             }
             other => Ok(other.clone()),
         }
@@ -381,8 +364,8 @@ fn pattern_vars(p: &Syntax, ex: &Expander) -> Vec<Symbol> {
         match s {
             Syntax::Symbol(x) if *x != ex.ellipsis && *x != ex.underscore => out.push(*x),
             Syntax::List(l) => {
-                stack.extend(l.items.iter());
-                stack.extend(l.tail.as_deref());
+                stack.extend(l.items().iter());
+                stack.extend(l.tail());
             }
             _ => {}
         }
@@ -397,8 +380,8 @@ fn template_vars(t: &Syntax) -> Vec<Symbol> {
         match s {
             Syntax::Symbol(x) => out.push(*x),
             Syntax::List(l) => {
-                stack.extend(l.items.iter());
-                stack.extend(l.tail.as_deref());
+                stack.extend(l.items().iter());
+                stack.extend(l.tail());
             }
             _ => {}
         }

@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use thin_vec::ThinVec;
+
 use super::symbol::{LocalSymbols, Symbol};
 use super::GuixError;
 
@@ -32,26 +34,115 @@ pub enum Syntax {
     Str(Box<Arc<str>>),
     /// A number, character or boolean (rare in package code).
     Atom(Box<lexpr::Value>),
-    /// A list (proper, or dotted when `tail` is set).
-    List(Box<List>),
-    /// A vector `#(...)` (or bytevector `#vu8(...)`).
+    /// A list (proper, or dotted when it has a [tail](List::tail)).
+    List(List),
+    /// A vector `#(...)` (or bytevector `#vu8(...)`): rare, so boxed.
     Vector(Box<List>),
 }
 
 const _: () = assert!(std::mem::size_of::<Syntax>() == 16);
+const _: () = assert!(std::mem::size_of::<List>() == 16);
 
-/// The elements of a list or vector and where it opens.
+/// The elements of a list or vector and the line it opens on.
+///
+/// Laid out by length, since a whole Guix checkout has about 700,000 lists
+/// and two thirds of them have two elements (`(name "x")`, `,pkg`): the
+/// line sits beside one pointer to the elements, which for up to three
+/// elements are exactly that many data, and for more are a thin vector
+/// (its length stored with the elements). Dotted lists (a few thousand)
+/// are boxed whole.
 #[derive(Debug, Clone, PartialEq)]
-pub struct List {
-    /// The elements before any dot (a boxed slice: the trees of a whole
-    /// Guix checkout stay in memory, so no spare capacity).
-    pub items: Box<[Syntax]>,
-    /// The datum after a dot, for a dotted list (boxed: most lists have
-    /// none).
-    pub tail: Option<Box<Syntax>>,
+pub struct List(Layout);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Layout {
+    Empty(u32),
+    One(u32, Box<[Syntax; 1]>),
+    Two(u32, Box<[Syntax; 2]>),
+    Three(u32, Box<[Syntax; 3]>),
+    More(u32, ThinVec<Syntax>),
+    Dotted(Box<Dotted>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Dotted {
+    items: Box<[Syntax]>,
+    tail: Syntax,
+    line: u32,
+}
+
+impl List {
+    /// The list of `items`, then `tail` after a dot if there is one, opening
+    /// on `line` (1-based; of the prefix, for reader abbreviations).
+    pub fn new(items: Vec<Syntax>, tail: Option<Syntax>, line: u32) -> List {
+        if let Some(tail) = tail {
+            return List(Layout::Dotted(Box::new(Dotted {
+                items: items.into_boxed_slice(),
+                tail,
+                line,
+            })));
+        }
+        List(match items.len() {
+            0 => Layout::Empty(line),
+            1 => Layout::One(line, Box::new(Self::array(items))),
+            2 => Layout::Two(line, Box::new(Self::array(items))),
+            3 => Layout::Three(line, Box::new(Self::array(items))),
+            _ => Layout::More(line, ThinVec::from(items)),
+        })
+    }
+
+    fn array<const N: usize>(items: Vec<Syntax>) -> [Syntax; N] {
+        match items.try_into() {
+            Ok(a) => a,
+            Err(_) => unreachable!("the caller matched the length"),
+        }
+    }
+
+    /// The elements before any dot.
+    pub fn items(&self) -> &[Syntax] {
+        match &self.0 {
+            Layout::Empty(_) => &[],
+            Layout::One(_, a) => &a[..],
+            Layout::Two(_, a) => &a[..],
+            Layout::Three(_, a) => &a[..],
+            Layout::More(_, v) => v,
+            Layout::Dotted(d) => &d.items,
+        }
+    }
+
+    /// The datum after a dot, for a dotted list.
+    pub fn tail(&self) -> Option<&Syntax> {
+        match &self.0 {
+            Layout::Dotted(d) => Some(&d.tail),
+            _ => None,
+        }
+    }
+
     /// 1-based line of the opening parenthesis (or of the prefix, for
     /// reader abbreviations).
-    pub line: u32,
+    pub fn line(&self) -> u32 {
+        match &self.0 {
+            Layout::Empty(line)
+            | Layout::One(line, _)
+            | Layout::Two(line, _)
+            | Layout::Three(line, _)
+            | Layout::More(line, _) => *line,
+            Layout::Dotted(d) => d.line,
+        }
+    }
+
+    /// The elements, tail and line, to build another list from.
+    pub fn into_parts(self) -> (Vec<Syntax>, Option<Syntax>, u32) {
+        let line = self.line();
+        match self.0 {
+            Layout::Empty(_) => (Vec::new(), None, line),
+            Layout::One(_, a) => (Vec::from(*a), None, line),
+            Layout::Two(_, a) => (Vec::from(*a), None, line),
+            Layout::Three(_, a) => (Vec::from(*a), None, line),
+            Layout::More(_, v) => (v.into_iter().collect(), None, line),
+            Layout::Dotted(d) => (d.items.into_vec(), Some(d.tail), line),
+        }
+    }
 }
 
 impl Syntax {
@@ -66,7 +157,7 @@ impl Syntax {
     /// The proper list, if this is one.
     pub fn as_list(&self) -> Option<&List> {
         match self {
-            Syntax::List(l) if l.tail.is_none() => Some(l),
+            Syntax::List(l) if l.tail().is_none() => Some(l),
             _ => None,
         }
     }
@@ -95,7 +186,8 @@ impl Syntax {
     /// The line this datum opens on (0 for atoms, which carry none).
     pub fn line(&self) -> u32 {
         match self {
-            Syntax::List(l) | Syntax::Vector(l) => l.line,
+            Syntax::List(l) => l.line(),
+            Syntax::Vector(l) => l.line(),
             _ => 0,
         }
     }
@@ -108,14 +200,11 @@ impl Syntax {
             Syntax::Str(s) => lexpr::Value::string(&***s),
             Syntax::Atom(v) => (**v).clone(),
             Syntax::List(l) => {
-                let tail = l
-                    .tail
-                    .as_deref()
-                    .map_or(lexpr::Value::Null, Syntax::to_value);
-                lexpr::Value::append(l.items.iter().map(Syntax::to_value), tail)
+                let tail = l.tail().map_or(lexpr::Value::Null, Syntax::to_value);
+                lexpr::Value::append(l.items().iter().map(Syntax::to_value), tail)
             }
             Syntax::Vector(l) => {
-                lexpr::Value::vector(l.items.iter().map(Syntax::to_value).collect::<Vec<_>>())
+                lexpr::Value::vector(l.items().iter().map(Syntax::to_value).collect::<Vec<_>>())
             }
         }
     }
@@ -225,13 +314,9 @@ impl<'t> Reader<'t> {
                                     continue;
                                 }
                             }
-                            let list = Box::new(List {
-                                items: items.into_boxed_slice(),
-                                tail: tail.map(Box::new),
-                                line: open_line,
-                            });
+                            let list = List::new(items, tail, open_line);
                             if vector {
-                                Syntax::Vector(list)
+                                Syntax::Vector(Box::new(list))
                             } else {
                                 Syntax::List(list)
                             }
@@ -320,11 +405,7 @@ impl<'t> Reader<'t> {
                 Some(Frame::Prefix(sym, line)) => {
                     let (sym, line) = (*sym, *line);
                     stack.pop();
-                    datum = Syntax::List(Box::new(List {
-                        items: Box::new([Syntax::Symbol(sym), datum]),
-                        tail: None,
-                        line,
-                    }));
+                    datum = Syntax::List(List::new(vec![Syntax::Symbol(sym), datum], None, line));
                 }
                 Some(Frame::DatumComment) => {
                     stack.pop();

@@ -622,9 +622,9 @@ fn value_json(v: &Value<'_>) -> Json {
 fn arguments_text(s: &Syntax) -> (Option<String>, Vec<String>) {
     let mut text = String::new();
     write_syntax(&mut text, s);
-    let body = match s.as_list().map(|l| &l.items[..]) {
+    let body = match s.as_list().map(|l| l.items()) {
         Some([Syntax::Symbol(q), inner]) if matches!(q.as_str(), "quote" | "quasiquote") => {
-            inner.as_list().map(|l| &l.items[..])
+            inner.as_list().map(|l| l.items())
         }
         Some([Syntax::Symbol(l), rest @ ..]) if l.as_str() == "list" => Some(rest),
         _ => None,

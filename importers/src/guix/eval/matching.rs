@@ -6,11 +6,11 @@ use super::*;
 impl<'a> Interp<'a> {
     pub(super) fn eval_match(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
         let module = env.module;
-        let Some(e) = list.items.get(1) else {
-            return Err(self.err(module, list.line, "match without an expression"));
+        let Some(e) = list.items().get(1) else {
+            return Err(self.err(module, list.line(), "match without an expression"));
         };
         let v = self.eval(e, env)?;
-        self.match_clauses(v, &list.items[2..], env, list.line)
+        self.match_clauses(v, &list.items()[2..], env, list.line())
     }
 
     pub(super) fn match_clauses(
@@ -25,13 +25,13 @@ impl<'a> Interp<'a> {
             let Some(c) = clause.as_list() else {
                 return Err(self.err(module, line, "malformed match clause"));
             };
-            let Some(pat) = c.items.first() else {
+            let Some(pat) = c.items().first() else {
                 return Err(self.err(module, line, "empty match clause"));
             };
             let mut binds = Vec::new();
             if self.match_pattern(pat, &v, &mut binds, env)? {
                 let frame = Frame::child(env, binds);
-                return self.eval_body(&c.items[1..], &frame);
+                return self.eval_body(&c.items()[1..], &frame);
             }
         }
         Err(self.err(module, line, format!("no match clause for {v:?}")))
@@ -55,19 +55,19 @@ impl<'a> Interp<'a> {
                 Err(self.err(env.module, pat.line(), "vector patterns are not supported"))
             }
             Syntax::List(l) => {
-                if let Some(h) = l.items.first().and_then(Syntax::as_symbol) {
-                    if h == self.sym.quote && l.items.len() == 2 {
-                        return Ok(equal(&self.quote(&l.items[1]), v));
+                if let Some(h) = l.items().first().and_then(Syntax::as_symbol) {
+                    if h == self.sym.quote && l.items().len() == 2 {
+                        return Ok(equal(&self.quote(&l.items()[1]), v));
                     }
-                    if h == self.sym.question && l.items.len() >= 2 {
-                        let pred = self.eval(&l.items[1], env)?;
+                    if h == self.sym.question && l.items().len() >= 2 {
+                        let pred = self.eval(&l.items()[1], env)?;
                         if !self
-                            .apply(&pred, vec![v.clone()], env.module, l.line)?
+                            .apply(&pred, vec![v.clone()], env.module, l.line())?
                             .is_true()
                         {
                             return Ok(false);
                         }
-                        for p in &l.items[2..] {
+                        for p in &l.items()[2..] {
                             if !self.match_pattern(p, v, binds, env)? {
                                 return Ok(false);
                             }
@@ -76,7 +76,7 @@ impl<'a> Interp<'a> {
                     }
                     match h.as_str() {
                         "and" => {
-                            for p in &l.items[1..] {
+                            for p in &l.items()[1..] {
                                 if !self.match_pattern(p, v, binds, env)? {
                                     return Ok(false);
                                 }
@@ -84,7 +84,7 @@ impl<'a> Interp<'a> {
                             return Ok(true);
                         }
                         "or" => {
-                            for p in &l.items[1..] {
+                            for p in &l.items()[1..] {
                                 if self.match_pattern(p, v, binds, env)? {
                                     return Ok(true);
                                 }
@@ -94,7 +94,7 @@ impl<'a> Interp<'a> {
                         "$" | "=" | "not" | "quasiquote" => {
                             return Err(self.err(
                                 env.module,
-                                l.line,
+                                l.line(),
                                 format!("match pattern '({h} ...)' is not supported"),
                             ))
                         }
@@ -117,13 +117,14 @@ impl<'a> Interp<'a> {
                     }
                     _ => return Ok(false),
                 };
-                let pats = &l.items;
+                let pats = l.items();
                 let ellipsis_at = pats
                     .iter()
                     .position(|p| p.as_symbol() == Some(self.sym.ellipsis));
                 if let Some(e) = ellipsis_at {
-                    if e == 0 || e != pats.len() - 1 || l.tail.is_some() || values_tail.is_some() {
-                        return Err(self.err(env.module, l.line, "unsupported ellipsis pattern"));
+                    if e == 0 || e != pats.len() - 1 || l.tail().is_some() || values_tail.is_some()
+                    {
+                        return Err(self.err(env.module, l.line(), "unsupported ellipsis pattern"));
                     }
                     let fixed = e - 1;
                     if elems.len() < fixed {
@@ -164,7 +165,7 @@ impl<'a> Interp<'a> {
                     }
                     return Ok(true);
                 }
-                match &l.tail {
+                match &l.tail() {
                     None => {
                         if values_tail.is_some() || elems.len() != pats.len() {
                             return Ok(false);
@@ -204,15 +205,15 @@ impl<'a> Interp<'a> {
                 out.push(*s)
             }
             Syntax::List(l) => {
-                let skip = match l.items.first().and_then(Syntax::as_symbol) {
+                let skip = match l.items().first().and_then(Syntax::as_symbol) {
                     Some(h) if h == self.sym.quote => return,
                     Some(h) if h == self.sym.question => 2,
                     _ => 0,
                 };
-                for i in l.items.iter().skip(skip) {
+                for i in l.items().iter().skip(skip) {
                     self.pattern_vars(i, out);
                 }
-                if let Some(t) = &l.tail {
+                if let Some(t) = &l.tail() {
                     self.pattern_vars(t, out);
                 }
             }

@@ -498,7 +498,7 @@ impl<'a> Interp<'a> {
                 if depth >= MAX_EVAL_DEPTH {
                     return Err(self.err(
                         env.module,
-                        list.line,
+                        list.line(),
                         format!("evaluation deeper than {MAX_EVAL_DEPTH} levels"),
                     ));
                 }
@@ -511,10 +511,10 @@ impl<'a> Interp<'a> {
     }
 
     fn eval_list(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
-        if list.tail.is_some() {
-            return Err(self.err(env.module, list.line, "dotted list in code"));
+        if list.tail().is_some() {
+            return Err(self.err(env.module, list.line(), "dotted list in code"));
         }
-        let Some(head) = list.items.first() else {
+        let Some(head) = list.items().first() else {
             return Ok(Value::Null);
         };
         if let Some(sym) = head.as_symbol() {
@@ -526,12 +526,15 @@ impl<'a> Interp<'a> {
         }
         let f = self
             .eval(head, env)
-            .map_err(|e| self.at(e, env, list.line))?;
-        let mut args = Vec::with_capacity(list.items.len() - 1);
-        for a in &list.items[1..] {
-            args.push(self.eval(a, env).map_err(|e| self.at(e, env, list.line))?);
+            .map_err(|e| self.at(e, env, list.line()))?;
+        let mut args = Vec::with_capacity(list.items().len() - 1);
+        for a in &list.items()[1..] {
+            args.push(
+                self.eval(a, env)
+                    .map_err(|e| self.at(e, env, list.line()))?,
+            );
         }
-        self.apply(&f, args, env.module, list.line)
+        self.apply(&f, args, env.module, list.line())
     }
 
     /// Gives an error without a line the line of the form.
@@ -548,7 +551,7 @@ impl<'a> Interp<'a> {
         let mut last = Value::Unspecified;
         for form in body {
             if let Some(l) = form.as_list() {
-                if let Some(h) = l.items.first().and_then(Syntax::as_symbol) {
+                if let Some(h) = l.items().first().and_then(Syntax::as_symbol) {
                     if (h == self.sym.define || h == self.sym.define_star)
                         && env.lookup(h).is_none()
                     {
@@ -736,16 +739,16 @@ fn default_field<'a>(field: Field) -> Value<'a> {
 /// one level of wrapping such as `(hidden-package (package ...))`.
 fn literal_package_name(expr: &Syntax, name_sym: Symbol) -> Option<&str> {
     let l = expr.as_list()?;
-    let head = l.items.first()?.as_symbol()?;
+    let head = l.items().first()?.as_symbol()?;
     match head.as_str() {
-        "package" | "package/inherit" => l.items.iter().skip(1).find_map(|c| {
+        "package" | "package/inherit" => l.items().iter().skip(1).find_map(|c| {
             let c = c.as_list()?;
-            (c.items.len() == 2 && c.items[0].as_symbol() == Some(name_sym))
-                .then(|| c.items[1].as_str())
+            (c.items().len() == 2 && c.items()[0].as_symbol() == Some(name_sym))
+                .then(|| c.items()[1].as_str())
                 .flatten()
         }),
         _ => l
-            .items
+            .items()
             .last()
             .and_then(|inner| literal_package_name(inner, name_sym)),
     }

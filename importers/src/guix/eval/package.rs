@@ -23,14 +23,15 @@ impl<'a> Interp<'a> {
         // is bound in it rather than in a frame of its own. The frames
         // thunks keep stay alive as long as their packages.
         let mut own = false;
-        for clause in &list.items[start..] {
+        for clause in &list.items()[start..] {
             let Some(c) = clause.as_list() else {
-                return Err(self.err(module, list.line, "malformed package field"));
+                return Err(self.err(module, list.line(), "malformed package field"));
             };
-            let (Some(name), Some(expr)) =
-                (c.items.first().and_then(Syntax::as_symbol), c.items.get(1))
-            else {
-                return Err(self.err(module, c.line, "malformed package field"));
+            let (Some(name), Some(expr)) = (
+                c.items().first().and_then(Syntax::as_symbol),
+                c.items().get(1),
+            ) else {
+                return Err(self.err(module, c.line(), "malformed package field"));
             };
             if name == self.sym.inherit {
                 parent = Some(self.eval(expr, &cur)?);
@@ -53,7 +54,7 @@ impl<'a> Interp<'a> {
                         Err(mut e) => {
                             // A variable alone has no line: the field's.
                             if e.line == 0 {
-                                e.line = c.line;
+                                e.line = c.line();
                                 e.module = module;
                             }
                             thunks[f as usize] = Thunk::Failed(Box::new(e))
@@ -66,7 +67,7 @@ impl<'a> Interp<'a> {
             let Value::Package(p) = p else {
                 return Err(self.err(
                     module,
-                    list.line,
+                    list.line(),
                     format!("'inherit' of a {}, not a package", p.type_name()),
                 ));
             };
@@ -80,7 +81,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let mut pkg = Package::new(thunks, module, list.line, self.birth());
+        let mut pkg = Package::new(thunks, module, list.line(), self.birth());
         pkg.hidden = hidden;
         Ok(Value::Package(Rc::new(pkg)))
     }
@@ -215,21 +216,22 @@ impl<'a> Interp<'a> {
             "build-system" => &["description", "lower"],
             _ => &[],
         };
-        for clause in &list.items[1..] {
+        for clause in &list.items()[1..] {
             let Some(c) = clause.as_list() else {
-                return Err(self.err(module, list.line, format!("malformed {kind} field")));
+                return Err(self.err(module, list.line(), format!("malformed {kind} field")));
             };
-            let (Some(name), Some(expr)) =
-                (c.items.first().and_then(Syntax::as_symbol), c.items.get(1))
-            else {
-                return Err(self.err(module, c.line, format!("malformed {kind} field")));
+            let (Some(name), Some(expr)) = (
+                c.items().first().and_then(Syntax::as_symbol),
+                c.items().get(1),
+            ) else {
+                return Err(self.err(module, c.line(), format!("malformed {kind} field")));
             };
             if name == self.sym.inherit {
                 let parent = self.eval(expr, &cur)?;
                 let Value::Record(r) = parent else {
                     return Err(self.err(
                         module,
-                        c.line,
+                        c.line(),
                         format!("'inherit' of a {}", parent.type_name()),
                     ));
                 };
@@ -263,12 +265,12 @@ impl<'a> Interp<'a> {
 
     pub(super) fn eval_modify_inputs(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
         let module = env.module;
-        let Some(first) = list.items.get(1) else {
-            return Err(self.err(module, list.line, "modify-inputs without inputs"));
+        let Some(first) = list.items().get(1) else {
+            return Err(self.err(module, list.line(), "modify-inputs without inputs"));
         };
         let v = self.eval(first, env)?;
         let mut inputs: Vec<Value<'a>> = self
-            .sanitize_inputs(v, module, list.line)?
+            .sanitize_inputs(v, module, list.line())?
             .as_slice()
             .unwrap_or_default()
             .to_vec();
@@ -278,24 +280,24 @@ impl<'a> Interp<'a> {
                 _ => None,
             }
         };
-        for clause in &list.items[2..] {
+        for clause in &list.items()[2..] {
             let Some(c) = clause.as_list() else {
-                return Err(self.err(module, list.line, "malformed modify-inputs clause"));
+                return Err(self.err(module, list.line(), "malformed modify-inputs clause"));
             };
             let op = c
-                .items
+                .items()
                 .first()
                 .and_then(Syntax::as_symbol)
                 .map(Symbol::as_str);
             let mut args = Vec::new();
-            for a in &c.items[1..] {
+            for a in &c.items()[1..] {
                 args.push(self.eval(a, env)?);
             }
             match op {
                 Some("delete") => {
                     for name in &args {
                         let Some(name) = name.as_str() else {
-                            return Err(self.err(module, c.line, "delete takes input labels"));
+                            return Err(self.err(module, c.line(), "delete takes input labels"));
                         };
                         inputs.retain(|i| label_of(i).as_deref() != Some(name));
                     }
@@ -316,12 +318,12 @@ impl<'a> Interp<'a> {
                     let [name, replacement] = &args[..] else {
                         return Err(self.err(
                             module,
-                            c.line,
+                            c.line(),
                             "replace takes a label and a package",
                         ));
                     };
                     let Some(name) = name.as_str() else {
-                        return Err(self.err(module, c.line, "replace takes a label"));
+                        return Err(self.err(module, c.line(), "replace takes a label"));
                     };
                     for i in inputs.iter_mut() {
                         if let Some(label) = label_of(i) {
@@ -339,7 +341,7 @@ impl<'a> Interp<'a> {
                         }
                     }
                 }
-                _ => return Err(self.err(module, c.line, "unknown modify-inputs clause")),
+                _ => return Err(self.err(module, c.line(), "unknown modify-inputs clause")),
             }
         }
         Ok(Value::list(inputs))

@@ -12,8 +12,8 @@ impl<'a> Interp<'a> {
         list: &'a List,
         env: &Env<'a>,
     ) -> EvalResult<'a> {
-        let items = &list.items;
-        let line = list.line;
+        let items = list.items();
+        let line = list.line();
         let module = env.module;
         let arg = |i: usize| {
             items
@@ -38,7 +38,7 @@ impl<'a> Interp<'a> {
                     let Some(c) = clause.as_list() else {
                         return Err(self.err(module, line, "malformed cond clause"));
                     };
-                    let Some(test) = c.items.first() else {
+                    let Some(test) = c.items().first() else {
                         return Err(self.err(module, line, "empty cond clause"));
                     };
                     let v = if test.as_symbol() == Some(self.sym.else_) {
@@ -47,19 +47,19 @@ impl<'a> Interp<'a> {
                         self.eval(test, env)?
                     };
                     if v.is_true() {
-                        if c.items.get(1).and_then(Syntax::as_symbol) == Some(self.sym.arrow) {
+                        if c.items().get(1).and_then(Syntax::as_symbol) == Some(self.sym.arrow) {
                             let f = self.eval(
-                                c.items.get(2).ok_or_else(|| {
-                                    self.err(module, c.line, "nothing after '=>'")
+                                c.items().get(2).ok_or_else(|| {
+                                    self.err(module, c.line(), "nothing after '=>'")
                                 })?,
                                 env,
                             )?;
-                            return self.apply(&f, vec![v], module, c.line);
+                            return self.apply(&f, vec![v], module, c.line());
                         }
-                        if c.items.len() == 1 {
+                        if c.items().len() == 1 {
                             return Ok(v);
                         }
-                        return self.eval_seq(&c.items[1..], env);
+                        return self.eval_seq(&c.items()[1..], env);
                     }
                 }
                 Ok(Value::Unspecified)
@@ -70,15 +70,15 @@ impl<'a> Interp<'a> {
                     let Some(c) = clause.as_list() else {
                         return Err(self.err(module, line, "malformed case clause"));
                     };
-                    let hit = match c.items.first() {
+                    let hit = match c.items().first() {
                         Some(Syntax::Symbol(s)) if *s == self.sym.else_ => true,
                         Some(Syntax::List(data)) => {
-                            data.items.iter().any(|d| equal(&self.quote(d), &key))
+                            data.items().iter().any(|d| equal(&self.quote(d), &key))
                         }
                         _ => false,
                     };
                     if hit {
-                        return self.eval_seq(&c.items[1..], env);
+                        return self.eval_seq(&c.items()[1..], env);
                     }
                 }
                 Ok(Value::Unspecified)
@@ -119,7 +119,7 @@ impl<'a> Interp<'a> {
                     };
                     let mut names = Vec::new();
                     let mut values = Vec::new();
-                    for b in &bindings.items {
+                    for b in bindings.items() {
                         let (n, e) = self.let_binding(b, module, line)?;
                         names.push(n);
                         values.push(self.eval(e, env)?);
@@ -141,8 +141,8 @@ impl<'a> Interp<'a> {
                 let Some(bindings) = arg(1)?.as_list() else {
                     return Err(self.err(module, line, "malformed let"));
                 };
-                let mut vars = Vec::with_capacity(bindings.items.len());
-                for b in &bindings.items {
+                let mut vars = Vec::with_capacity(bindings.items().len());
+                for b in bindings.items() {
                     let (n, e) = self.let_binding(b, module, line)?;
                     vars.push((n, self.eval(e, env)?));
                 }
@@ -154,7 +154,7 @@ impl<'a> Interp<'a> {
                     return Err(self.err(module, line, "malformed let*"));
                 };
                 let frame = Frame::child(env, Vec::new());
-                for b in &bindings.items {
+                for b in bindings.items() {
                     let (n, e) = self.let_binding(b, module, line)?;
                     let v = name_closure(self.eval(e, &frame)?, n);
                     frame.vars.borrow_mut().push((n, v));
@@ -167,12 +167,12 @@ impl<'a> Interp<'a> {
                 };
                 let frame = Frame::child(env, Vec::new());
                 let mut vars = Vec::new();
-                for b in &bindings.items {
+                for b in bindings.items() {
                     let (Some(formals), Some(e)) = (
                         b.as_list()
-                            .filter(|b| b.items.len() == 2)
-                            .map(|b| &b.items[0]),
-                        b.as_list().and_then(|b| b.items.get(1)),
+                            .filter(|b| b.items().len() == 2)
+                            .map(|b| &b.items()[0]),
+                        b.as_list().and_then(|b| b.items().get(1)),
                     ) else {
                         return Err(self.err(module, line, "malformed let-values binding"));
                     };
@@ -204,7 +204,7 @@ impl<'a> Interp<'a> {
             }
             Special::Lambda => {
                 let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {
-                    Syntax::List(l) => (&l.items, l.tail.as_deref()),
+                    Syntax::List(l) => (l.items(), l.tail()),
                     s @ Syntax::Symbol(_) => (&[], Some(s)),
                     _ => return Err(self.err(module, line, "malformed lambda")),
                 };
@@ -222,15 +222,17 @@ impl<'a> Interp<'a> {
                     let Syntax::List(c) = clause else {
                         return Err(self.err(module, line, "malformed case-lambda clause"));
                     };
-                    let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match c.items.first() {
-                        Some(Syntax::List(l)) => (&l.items, l.tail.as_deref()),
+                    let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match c.items().first() {
+                        Some(Syntax::List(l)) => (l.items(), l.tail()),
                         Some(s @ Syntax::Symbol(_)) => (&[], Some(s)),
-                        _ => return Err(self.err(module, c.line, "malformed case-lambda clause")),
+                        _ => {
+                            return Err(self.err(module, c.line(), "malformed case-lambda clause"))
+                        }
                     };
                     clauses.push(Closure {
                         name: None,
-                        params: self.params(req, tail, module, c.line)?,
-                        body: &c.items[1..],
+                        params: self.params(req, tail, module, c.line())?,
+                        body: &c.items()[1..],
                         env: env.clone(),
                     });
                 }
@@ -332,16 +334,16 @@ impl<'a> Interp<'a> {
         env: &Env<'a>,
     ) -> Result<(Symbol, Value<'a>), EvalError> {
         let l = form.as_list().expect("checked by caller");
-        match l.items.get(1) {
+        match l.items().get(1) {
             Some(Syntax::Symbol(name)) => {
-                let v = match l.items.get(2) {
+                let v = match l.items().get(2) {
                     Some(e) => self.eval(e, env)?,
                     None => Value::Unspecified,
                 };
                 Ok((*name, name_closure(v, *name)))
             }
             Some(Syntax::List(_)) => self.define_procedure(form, env),
-            _ => Err(self.err(env.module, l.line, "malformed define")),
+            _ => Err(self.err(env.module, l.line(), "malformed define")),
         }
     }
 
@@ -352,17 +354,21 @@ impl<'a> Interp<'a> {
         env: &Env<'a>,
     ) -> Result<(Symbol, Value<'a>), EvalError> {
         let l = form.as_list().expect("a define form");
-        let Some(Syntax::List(sig)) = l.items.get(1) else {
-            return Err(self.err(env.module, l.line, "malformed procedure definition"));
+        let Some(Syntax::List(sig)) = l.items().get(1) else {
+            return Err(self.err(env.module, l.line(), "malformed procedure definition"));
         };
-        let Some(name) = sig.items.first().and_then(Syntax::as_symbol) else {
-            return Err(self.err(env.module, l.line, "curried definitions are not supported"));
+        let Some(name) = sig.items().first().and_then(Syntax::as_symbol) else {
+            return Err(self.err(
+                env.module,
+                l.line(),
+                "curried definitions are not supported",
+            ));
         };
-        let params = self.params(&sig.items[1..], sig.tail.as_deref(), env.module, l.line)?;
+        let params = self.params(&sig.items()[1..], sig.tail(), env.module, l.line())?;
         let closure = Closure {
             name: Some(name),
             params,
-            body: &l.items[2..],
+            body: &l.items()[2..],
             env: env.clone(),
         };
         Ok((name, Value::Procedure(Rc::new(Procedure::Closure(closure)))))
@@ -375,9 +381,9 @@ impl<'a> Interp<'a> {
     /// with its DEFAULT, when one is given (as `default-keyword-arguments`
     /// does, in front).
     fn substitute_keyword_arguments(&self, list: &'a List, env: &Env<'a>) -> EvalResult<'a> {
-        let (module, line) = (env.module, list.line);
+        let (module, line) = (env.module, list.line());
         let malformed = || self.err(module, line, "malformed substitute-keyword-arguments");
-        let original = list.items.get(1).ok_or_else(malformed)?;
+        let original = list.items().get(1).ok_or_else(malformed)?;
         let args = self.eval(original, env)?;
         let Some(args) = args.as_slice() else {
             return Err(self.err(
@@ -392,21 +398,21 @@ impl<'a> Interp<'a> {
         // (keyword, variable, expression) of each clause.
         let mut clauses = Vec::new();
         let mut defaults = Vec::new();
-        for clause in &list.items[2..] {
+        for clause in &list.items()[2..] {
             let (Some(Syntax::List(head)), Some(expr), 2) = (
-                clause.as_list().and_then(|c| c.items.first()),
-                clause.as_list().and_then(|c| c.items.get(1)),
-                clause.as_list().map_or(0, |c| c.items.len()),
+                clause.as_list().and_then(|c| c.items().first()),
+                clause.as_list().and_then(|c| c.items().get(1)),
+                clause.as_list().map_or(0, |c| c.items().len()),
             ) else {
                 return Err(malformed());
             };
             let (Some(Syntax::Keyword(kw)), Some(var)) = (
-                head.items.first(),
-                head.items.get(1).and_then(Syntax::as_symbol),
+                head.items().first(),
+                head.items().get(1).and_then(Syntax::as_symbol),
             ) else {
                 return Err(malformed());
             };
-            if let Some(default) = head.items.get(2) {
+            if let Some(default) = head.items().get(2) {
                 let value = self.eval(default, env)?;
                 if !args.iter().any(|a| matches!(a, Value::Kw(k) if k == kw)) {
                     defaults.push((*kw, value));
@@ -483,13 +489,13 @@ impl<'a> Interp<'a> {
                     Mode::Key => p.keys.push((*s, None)),
                     Mode::Rest => p.rest = Some(*s),
                 },
-                Syntax::List(l) if l.items.len() == 2 && l.tail.is_none() => {
-                    let Some(s) = l.items[0].as_symbol() else {
+                Syntax::List(l) if l.items().len() == 2 && l.tail().is_none() => {
+                    let Some(s) = l.items()[0].as_symbol() else {
                         return Err(self.err(module, line, "malformed parameter"));
                     };
                     match mode {
-                        Mode::Optional => p.optional.push((s, Some(&l.items[1]))),
-                        Mode::Key => p.keys.push((s, Some(&l.items[1]))),
+                        Mode::Optional => p.optional.push((s, Some(&l.items()[1]))),
+                        Mode::Key => p.keys.push((s, Some(&l.items()[1]))),
                         _ => {
                             return Err(self.err(module, line, "default for a required parameter"))
                         }
@@ -515,8 +521,8 @@ impl<'a> Interp<'a> {
             Syntax::Str(s) => Value::Str(Arc::clone(s)),
             Syntax::Atom(a) => atom_value(a),
             Syntax::List(l) => {
-                let items: Vec<Value<'a>> = l.items.iter().map(|i| self.quote(i)).collect();
-                match &l.tail {
+                let items: Vec<Value<'a>> = l.items().iter().map(|i| self.quote(i)).collect();
+                match &l.tail() {
                     None => Value::list(items),
                     Some(t) => items
                         .into_iter()
@@ -524,7 +530,7 @@ impl<'a> Interp<'a> {
                         .fold(self.quote(t), |acc, x| cons(x, acc)),
                 }
             }
-            Syntax::Vector(l) => Value::Vector(l.items.iter().map(|i| self.quote(i)).collect()),
+            Syntax::Vector(l) => Value::Vector(l.items().iter().map(|i| self.quote(i)).collect()),
         }
     }
 
@@ -532,48 +538,49 @@ impl<'a> Interp<'a> {
         let Syntax::List(l) = s else {
             if let Syntax::Vector(l) = s {
                 let mut items = Vec::new();
-                for i in &l.items {
+                for i in l.items() {
                     items.push(self.quasi(i, depth, env)?);
                 }
                 return Ok(Value::Vector(items.into()));
             }
             return Ok(self.quote(s));
         };
-        if l.items.len() == 2 && l.tail.is_none() {
-            if let Some(h) = l.items[0].as_symbol() {
+        if l.items().len() == 2 && l.tail().is_none() {
+            if let Some(h) = l.items()[0].as_symbol() {
                 if h == self.sym.unquote {
                     if depth == 1 {
-                        return self.eval(&l.items[1], env);
+                        return self.eval(&l.items()[1], env);
                     }
-                    let inner = self.quasi(&l.items[1], depth - 1, env)?;
+                    let inner = self.quasi(&l.items()[1], depth - 1, env)?;
                     return Ok(Value::list(vec![Value::Sym(h), inner]));
                 }
                 if h == self.sym.quasiquote {
-                    let inner = self.quasi(&l.items[1], depth + 1, env)?;
+                    let inner = self.quasi(&l.items()[1], depth + 1, env)?;
                     return Ok(Value::list(vec![Value::Sym(h), inner]));
                 }
             }
         }
-        let mut items = Vec::with_capacity(l.items.len());
-        for item in &l.items {
+        let mut items = Vec::with_capacity(l.items().len());
+        for item in l.items() {
             if let Some(il) = item.as_list() {
-                if il.items.len() == 2 && il.items[0].as_symbol() == Some(self.sym.unquote_splicing)
+                if il.items().len() == 2
+                    && il.items()[0].as_symbol() == Some(self.sym.unquote_splicing)
                 {
                     if depth == 1 {
-                        let v = self.eval(&il.items[1], env)?;
+                        let v = self.eval(&il.items()[1], env)?;
                         match v.as_slice() {
                             Some(xs) => items.extend(xs.iter().cloned()),
                             None => {
                                 return Err(self.err(
                                     env.module,
-                                    il.line,
+                                    il.line(),
                                     format!("unquote-splicing of a {}", v.type_name()),
                                 ))
                             }
                         }
                         continue;
                     }
-                    let inner = self.quasi(&il.items[1], depth - 1, env)?;
+                    let inner = self.quasi(&il.items()[1], depth - 1, env)?;
                     items.push(Value::list(vec![
                         Value::Sym(self.sym.unquote_splicing),
                         inner,
@@ -583,7 +590,7 @@ impl<'a> Interp<'a> {
             }
             items.push(self.quasi(item, depth, env)?);
         }
-        match &l.tail {
+        match &l.tail() {
             None => Ok(Value::list(items)),
             Some(t) => {
                 let tail = self.quasi(t, depth, env)?;
@@ -606,10 +613,10 @@ impl<'a> Interp<'a> {
     ) -> Result<Vec<(Symbol, Value<'a>)>, EvalError> {
         let (names, rest) = match formals {
             Syntax::Symbol(rest) => (&[][..], Some(*rest)),
-            Syntax::List(l) => match l.tail.as_deref() {
-                None => (&l.items[..], None),
-                Some(Syntax::Symbol(rest)) => (&l.items[..], Some(*rest)),
-                Some(_) => return Err(self.err(module, l.line, "malformed formals")),
+            Syntax::List(l) => match l.tail() {
+                None => (l.items(), None),
+                Some(Syntax::Symbol(rest)) => (l.items(), Some(*rest)),
+                Some(_) => return Err(self.err(module, l.line(), "malformed formals")),
             },
             _ => return Err(self.err(module, line, "malformed formals")),
         };
@@ -640,7 +647,7 @@ impl<'a> Interp<'a> {
         module: usize,
         line: u32,
     ) -> Result<(Symbol, &'a Syntax), EvalError> {
-        match b.as_list().map(|l| &l.items[..]) {
+        match b.as_list().map(|l| l.items()) {
             Some([Syntax::Symbol(n), e]) => Ok((*n, e)),
             _ => Err(self.err(module, line, "malformed let binding")),
         }

@@ -57,7 +57,7 @@ fn variables(eval: &Evaluation) -> Vec<String> {
         .collect()
 }
 
-fn first_list(text: &str) -> Box<reader::List> {
+fn first_list(text: &str) -> reader::List {
     match read_forms(text, "t.scm").unwrap().remove(0) {
         Syntax::List(l) => l,
         other => panic!("not a list: {other:?}"),
@@ -70,12 +70,17 @@ fn reader_maps_gexp_prefixes_to_lists() {
     let mut text = String::new();
     value::write_syntax(&mut text, &Syntax::List(l.clone()));
     assert_eq!(text, "(#~(a #$b #$@c #+d))");
-    let gexp = l.items[0].as_list().unwrap();
-    assert_eq!(gexp.items[0].as_symbol().unwrap().as_str(), "gexp");
-    let inner = gexp.items[1].as_list().unwrap();
-    let heads: Vec<&str> = inner.items[1..]
+    let gexp = l.items()[0].as_list().unwrap();
+    assert_eq!(gexp.items()[0].as_symbol().unwrap().as_str(), "gexp");
+    let inner = gexp.items()[1].as_list().unwrap();
+    let heads: Vec<&str> = inner.items()[1..]
         .iter()
-        .map(|i| i.as_list().unwrap().items[0].as_symbol().unwrap().as_str())
+        .map(|i| {
+            i.as_list().unwrap().items()[0]
+                .as_symbol()
+                .unwrap()
+                .as_str()
+        })
         .collect();
     assert_eq!(heads, ["ungexp", "ungexp-splicing", "ungexp-native"]);
 }
@@ -89,7 +94,7 @@ fn reader_skips_comments_and_keeps_lines() {
     .unwrap();
     assert_eq!(forms.len(), 2);
     assert_eq!(forms[0].line(), 3);
-    assert_eq!(forms[0].as_list().unwrap().items.len(), 2);
+    assert_eq!(forms[0].as_list().unwrap().items().len(), 2);
     assert_eq!(forms[1].line(), 5);
 }
 
@@ -98,20 +103,17 @@ fn reader_reads_atoms_as_guile_does() {
     let l = first_list(
         r#"(#true #false #t #f #\space #\a #\x41 #{odd sym}# #:key "a\x41;\n" 1/2 -3 . tail)"#,
     );
-    assert_eq!(l.items[0], Syntax::atom(lexpr::Value::Bool(true)));
-    assert_eq!(l.items[1], Syntax::atom(lexpr::Value::Bool(false)));
-    assert_eq!(l.items[4], Syntax::atom(lexpr::Value::Char(' ')));
-    assert_eq!(l.items[6], Syntax::atom(lexpr::Value::Char('A')));
-    assert_eq!(l.items[7].as_symbol().unwrap().as_str(), "odd sym");
-    assert!(matches!(&l.items[8], Syntax::Keyword(k) if k.as_str() == "key"));
-    assert_eq!(l.items[9].as_str(), Some("aA\n"));
-    assert_eq!(
-        l.tail.as_deref().unwrap().as_symbol().unwrap().as_str(),
-        "tail"
-    );
+    assert_eq!(l.items()[0], Syntax::atom(lexpr::Value::Bool(true)));
+    assert_eq!(l.items()[1], Syntax::atom(lexpr::Value::Bool(false)));
+    assert_eq!(l.items()[4], Syntax::atom(lexpr::Value::Char(' ')));
+    assert_eq!(l.items()[6], Syntax::atom(lexpr::Value::Char('A')));
+    assert_eq!(l.items()[7].as_symbol().unwrap().as_str(), "odd sym");
+    assert!(matches!(&l.items()[8], Syntax::Keyword(k) if k.as_str() == "key"));
+    assert_eq!(l.items()[9].as_str(), Some("aA\n"));
+    assert_eq!(l.tail().unwrap().as_symbol().unwrap().as_str(), "tail");
     // And the same datum as a plain lexpr value.
     assert_eq!(
-        l.items[10..12]
+        l.items()[10..12]
             .iter()
             .map(|s| s.to_value().to_string())
             .collect::<Vec<_>>(),
@@ -122,7 +124,7 @@ fn reader_reads_atoms_as_guile_does() {
 #[test]
 fn reader_reads_lambda_dot_args_as_guile() {
     let l = first_list("(lambda (. args) args)");
-    assert_eq!(l.items[1].as_symbol().unwrap().as_str(), "args");
+    assert_eq!(l.items()[1].as_symbol().unwrap().as_str(), "args");
 }
 
 #[test]

@@ -117,9 +117,9 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
         },
         Syntax::List(l) => {
             if let (2, None, Some(head)) = (
-                l.items.len(),
-                &l.tail,
-                l.items.first().and_then(Syntax::as_symbol),
+                l.items().len(),
+                &l.tail(),
+                l.items().first().and_then(Syntax::as_symbol),
             ) {
                 let prefix = match head.as_str() {
                     "quote" => Some("'"),
@@ -134,13 +134,13 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
                 };
                 if let Some(p) = prefix {
                     out.push_str(p);
-                    write_syntax(out, &l.items[1]);
+                    write_syntax(out, &l.items()[1]);
                     return;
                 }
             }
             out.push('(');
-            write_spaced(out, &l.items, write_syntax);
-            if let Some(t) = &l.tail {
+            write_spaced(out, l.items(), write_syntax);
+            if let Some(t) = &l.tail() {
                 out.push_str(" . ");
                 write_syntax(out, t);
             }
@@ -148,7 +148,7 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
         }
         Syntax::Vector(l) => {
             out.push_str("#(");
-            write_spaced(out, &l.items, write_syntax);
+            write_spaced(out, l.items(), write_syntax);
             out.push(')');
         }
     }
