@@ -25,10 +25,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if text.len() < 2048 {
-        let mut eval = guix::evaluate(vec![ModuleFile {
-            path: "gnu/packages/fuzz.scm".into(),
-            text: text.to_owned(),
-        }]);
+        let mut eval = guix::evaluate(vec![ModuleFile::new("gnu/packages/fuzz.scm", text)]);
         // The leak checker runs after each input: let the evaluation
         // threads finish freeing first.
         eval.wait_for_freeing();

@@ -90,10 +90,19 @@ fn read_only(root: &Path) {
             return;
         }
     };
-    let texts = status_kib("VmRSS");
+    // All the texts held at once, unlike evaluation (which drops each text
+    // once its trees are read), to see what they take.
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| f.text().map(|t| t.into_owned()).unwrap_or_default())
+        .collect();
+    let texts_rss = status_kib("VmRSS");
     let trees: Vec<Vec<kiln_importers::guix::reader::Syntax>> = files
         .par_iter()
-        .map(|f| kiln_importers::guix::reader::read_forms(&f.text, &f.path).unwrap_or_default())
+        .zip(&texts)
+        .map(|(f, text)| {
+            kiln_importers::guix::reader::read_forms(text, &f.path).unwrap_or_default()
+        })
         .collect();
     // Measured while every tree is held, as evaluation holds them.
     let with_trees = status_kib("VmRSS");
@@ -103,7 +112,7 @@ fn read_only(root: &Path) {
         files.len(),
         trees.iter().map(Vec::len).sum::<usize>(),
         start.elapsed().as_secs_f64(),
-        mib(texts),
+        mib(texts_rss),
         mib(with_trees),
     );
 }

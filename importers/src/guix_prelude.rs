@@ -21,7 +21,9 @@ pub fn channel_prelude(files: &[ModuleFile]) -> Vec<ModuleFile> {
     }
     let mut systems = BTreeSet::new();
     for f in files {
-        let mut rest = f.text.as_str();
+        // A file that cannot be read is reported when it is evaluated.
+        let Ok(text) = f.text() else { continue };
+        let mut rest = &*text;
         while let Some(at) = rest.find("(guix build-system ") {
             rest = &rest[at + "(guix build-system ".len()..];
             let name: String = rest
@@ -36,14 +38,14 @@ pub fn channel_prelude(files: &[ModuleFile]) -> Vec<ModuleFile> {
     for name in systems {
         let path = format!("guix/build-system/{name}.scm");
         if !has(&path) {
-            out.push(ModuleFile {
-                text: format!(
+            out.push(ModuleFile::new(
+                path,
+                format!(
                     ";; Kiln's stand-in for Guix's (guix build-system {name}).\n\
                      (define-module (guix build-system {name})\n  #:export ({name}-build-system))\n\
                      (define {name}-build-system\n  (build-system (name '{name}) (description \"{name}\") (lower #f)))\n"
                 ),
-                path,
-            });
+            ));
         }
     }
     out
@@ -72,8 +74,5 @@ fn licenses_module() -> ModuleFile {
         "(define* (fsf-free uri #:optional (comment \"\")) (license \"FSF-free\" uri comment))\n\
          (define* (non-copyleft uri #:optional (comment \"\")) (license \"non-copyleft\" uri comment))\n",
     );
-    ModuleFile {
-        path: "guix/licenses.scm".into(),
-        text,
-    }
+    ModuleFile::new("guix/licenses.scm", text)
 }

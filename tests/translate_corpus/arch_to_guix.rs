@@ -321,10 +321,7 @@ fn translated_module(index: usize, form: &str) -> ModuleFile {
     }
     text.push_str("  #:use-module ((guix licenses) #:prefix license:))\n\n");
     text.push_str(form);
-    ModuleFile {
-        path: format!("kiln/translated/p{index:04}.scm"),
-        text,
-    }
+    ModuleFile::new(format!("kiln/translated/p{index:04}.scm"), text)
 }
 
 /// `kiln/inputs.scm`: a package for each input variable, with the name,
@@ -343,10 +340,7 @@ fn input_stand_ins(refs: &BTreeMap<String, GuixRef>) -> ModuleFile {
             guix::scheme_string(r.version.as_deref().unwrap_or("")),
         ));
     }
-    ModuleFile {
-        path: "kiln/inputs.scm".into(),
-        text,
-    }
+    ModuleFile::new("kiln/inputs.scm", text)
 }
 
 #[test]

@@ -49,10 +49,7 @@ fn module_files(
     let mut files = Vec::with_capacity(blobs.len());
     for blob in blobs {
         match String::from_utf8(blob.text) {
-            Ok(text) => files.push(ModuleFile {
-                path: blob.path,
-                text,
-            }),
+            Ok(text) => files.push(ModuleFile::new(blob.path, text)),
             Err(e) => writer.fail(
                 &blob.path,
                 &format!(

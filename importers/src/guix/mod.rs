@@ -10,9 +10,10 @@
 //! version and URI helpers, licenses. Anything outside that subset becomes an
 //! [`ImportWarning`](kiln_normalizer::ImportWarning) and an unknown field.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 
@@ -68,13 +69,75 @@ impl fmt::Display for GuixError {
     }
 }
 
-/// One module file: its path relative to the tree root and its text.
+/// One module file: its path relative to the tree root, and its text or
+/// where to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleFile {
     /// Path relative to the tree root, e.g. `gnu/packages/base.scm`.
     pub path: String,
-    /// The file's text.
-    pub text: String,
+    /// The text, or the file it is read from.
+    pub source: ModuleSource,
+}
+
+/// Where a module's text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModuleSource {
+    /// In memory.
+    Text(String),
+    /// In a file of `size` bytes, read when the module is: [`evaluate`]
+    /// reads each file just before its syntax trees and drops the text just
+    /// after, so a whole tree's texts (about 27 MB for Guix) are never all
+    /// held at once.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its size when the tree was listed.
+        size: u64,
+    },
+}
+
+impl ModuleFile {
+    /// A module whose text is in memory.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> ModuleFile {
+        ModuleFile {
+            path: path.into(),
+            source: ModuleSource::Text(text.into()),
+        }
+    }
+
+    /// The text's size in bytes.
+    pub fn size(&self) -> u64 {
+        match &self.source {
+            ModuleSource::Text(t) => t.len() as u64,
+            ModuleSource::File { size, .. } => *size,
+        }
+    }
+
+    /// The text, read from its file if need be. Guile reads Latin-1 bytes
+    /// in comments without complaint; so does this (they become U+FFFD).
+    pub fn text(&self) -> Result<Cow<'_, str>, GuixError> {
+        match &self.source {
+            ModuleSource::Text(t) => Ok(Cow::Borrowed(t)),
+            ModuleSource::File { path, .. } => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| GuixError::new(&self.path, 0, format!("cannot read: {e}")))?;
+                if bytes.len() as u64 > MAX_FILE_SIZE {
+                    return Err(GuixError::new(
+                        &self.path,
+                        0,
+                        format!(
+                            "{} bytes is more than the limit of {MAX_FILE_SIZE}",
+                            bytes.len()
+                        ),
+                    ));
+                }
+                Ok(Cow::Owned(match String::from_utf8(bytes) {
+                    Ok(t) => t,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                }))
+            }
+        }
+    }
 }
 
 /// One package bound to a top-level variable.
@@ -149,7 +212,8 @@ impl Freeing {
 
 /// Every `*.scm` file under `root` (a Guix checkout or channel root), or
 /// `root` itself when it is a file; paths relative to `root` (for a single
-/// file, its name).
+/// file, its name). The texts are read when the modules are evaluated; a
+/// file over the size limit is an error here.
 pub fn read_tree(root: &Path) -> Result<Vec<ModuleFile>, GuixError> {
     let shown = root.display().to_string();
     let meta = std::fs::metadata(root)
@@ -206,15 +270,10 @@ pub fn read_tree(root: &Path) -> Result<Vec<ModuleFile>, GuixError> {
                     format!("{size} bytes is more than the limit of {MAX_FILE_SIZE}"),
                 ));
             }
-            let bytes = std::fs::read(&path)
-                .map_err(|e| GuixError::new(&rel, 0, format!("cannot read: {e}")))?;
-            // Guile reads Latin-1 bytes in comments without complaint; so
-            // does this reader (they become U+FFFD).
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
-            Ok(ModuleFile { path: rel, text })
+            Ok(ModuleFile {
+                path: rel,
+                source: ModuleSource::File { path, size },
+            })
         })
         .collect()
 }
@@ -459,14 +518,16 @@ pub fn evaluate_each<T: Send + 'static>(
     type Read = (Vec<reader::Syntax>, Vec<GuixError>);
     let read: Vec<Read> = files
         .par_iter()
-        .map(|f| match reader::read_forms(&f.text, &f.path) {
-            Ok(forms) => {
-                let mut errors = Vec::new();
-                let forms = macros::expand_module(forms, &f.path, &mut errors);
-                (forms, errors)
-            }
-            Err(e) => (Vec::new(), vec![e]),
-        })
+        .map(
+            |f| match f.text().and_then(|text| reader::read_forms(&text, &f.path)) {
+                Ok(forms) => {
+                    let mut errors = Vec::new();
+                    let forms = macros::expand_module(forms, &f.path, &mut errors);
+                    (forms, errors)
+                }
+                Err(e) => (Vec::new(), vec![e]),
+            },
+        )
         .collect();
     let mut errors = Vec::new();
     let forms: Vec<Vec<reader::Syntax>> = read
@@ -479,7 +540,9 @@ pub fn evaluate_each<T: Send + 'static>(
     let ranges = split_by_size(&files, threads);
     // The syntax trees own everything evaluation needs; the texts can go.
     for f in &mut files {
-        f.text = String::new();
+        if let ModuleSource::Text(t) = &mut f.source {
+            *t = String::new();
+        }
     }
     let shared = Arc::new(Shared {
         files,
@@ -554,17 +617,19 @@ pub fn evaluate_each<T: Send + 'static>(
 /// module of each, then the end. A range starts at the module whose middle
 /// is the nearest to its share of the text.
 fn split_by_size(files: &[ModuleFile], threads: usize) -> Vec<usize> {
-    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    // Sizes are below MAX_FILE_SIZE, so they fit.
+    let size_of = |f: &ModuleFile| f.size() as usize;
+    let total: usize = files.iter().map(size_of).sum();
     let mut ranges = vec![0];
     let mut size = 0;
     for (i, f) in files.iter().enumerate() {
         if i > 0
             && ranges.len() < threads
-            && (2 * size + f.text.len()) * threads >= 2 * total * ranges.len()
+            && (2 * size + size_of(f)) * threads >= 2 * total * ranges.len()
         {
             ranges.push(i);
         }
-        size += f.text.len();
+        size += size_of(f);
     }
     ranges.resize(threads, files.len());
     ranges.push(files.len());

@@ -8,10 +8,7 @@ use super::reader::{read_forms, Syntax};
 use super::*;
 
 fn module(path: &str, text: &str) -> ModuleFile {
-    ModuleFile {
-        path: path.into(),
-        text: text.into(),
-    }
+    ModuleFile::new(path, text)
 }
 
 /// A minimal `(guix licenses)` as the tree would hold it.
@@ -546,6 +543,33 @@ fn read_tree_lists_scm_files_relative_to_the_root() {
     let single = read_tree(&dir.path().join("gnu/packages/a.scm")).unwrap();
     assert_eq!(single[0].path, "a.scm");
     assert!(read_tree(&dir.path().join("nope")).is_err());
+}
+
+#[test]
+fn tree_texts_are_read_when_evaluated_and_a_file_gone_by_then_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = dir.path().join("gnu/packages");
+    std::fs::create_dir_all(&packages).unwrap();
+    // A Latin-1 byte in a comment, as Guile tolerates.
+    let mut hello = HELLO.as_bytes().to_vec();
+    hello.extend_from_slice(b"\n;; caf\xe9\n");
+    std::fs::write(packages.join("hello.scm"), &hello).unwrap();
+    std::fs::write(packages.join("base.scm"), BASE).unwrap();
+    std::fs::write(packages.join("gone.scm"), "(define-module (gnu packages gone))").unwrap();
+    let files = read_tree(dir.path()).unwrap();
+    assert_eq!(files.len(), 3);
+    assert!(files
+        .iter()
+        .all(|f| matches!(f.source, ModuleSource::File { .. }) && f.size() > 0));
+    // Changed after listing: the text evaluated is the one on disk then.
+    std::fs::write(packages.join("base.scm"), BASE.replace("2.33", "2.34")).unwrap();
+    std::fs::remove_file(packages.join("gone.scm")).unwrap();
+    let eval = evaluate(files);
+    assert_eq!(eval.errors.len(), 1, "{:?}", eval.errors);
+    assert_eq!(eval.errors[0].file, "gnu/packages/gone.scm");
+    assert!(eval.errors[0].message.contains("cannot read"));
+    let hello = record(&eval, "hello");
+    assert_eq!(hello["inputs"][0], serde_json::json!(["libc", "libc", "2.34"]));
 }
 
 #[test]
