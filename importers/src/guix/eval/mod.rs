@@ -188,6 +188,9 @@ pub struct Interp<'a> {
     pub sym: Syms,
     /// Package name -> bindings whose `package` form states it.
     name_index: RefCell<Option<NameIndex>>,
+    /// Fetch methods made so far: one record each, as Guix has one
+    /// procedure each (an origin's `method` field is about 20,000 uses).
+    methods: RefCell<HashMap<&'static str, Value<'a>>>,
 }
 
 /// Frequently compared symbols.
@@ -298,6 +301,7 @@ impl<'a> Interp<'a> {
             current: RefCell::new(Vec::new()),
             unbound_births: Cell::new(0),
             name_index: RefCell::new(None),
+            methods: RefCell::default(),
             sym: Syms {
                 else_: Symbol::intern("else"),
                 arrow: Symbol::intern("=>"),
@@ -478,7 +482,7 @@ impl<'a> Interp<'a> {
         }
         match self.resolve(env.module, name) {
             Resolved::Binding(m, i) => self.force_binding(m, i),
-            Resolved::Builtin(b) => Ok(b.value()),
+            Resolved::Builtin(b) => Ok(self.builtin(b)),
             Resolved::Unbound => {
                 Err(self.err(env.module, line, format!("unbound variable '{name}'")))
             }
@@ -575,20 +579,34 @@ impl<'a> Interp<'a> {
         Ok(v)
     }
 
+    /// The value of built-in `b`: for a fetch method, the same record each
+    /// time.
+    fn builtin(&self, b: Builtin) -> Value<'a> {
+        match b {
+            Builtin::Method(name) => self
+                .methods
+                .borrow_mut()
+                .entry(name)
+                .or_insert_with(|| b.value())
+                .clone(),
+            b => b.value(),
+        }
+    }
+
     /// The value of `var` in the module named `name` (public or not).
     pub fn module_variable(&self, name: &str, var: Symbol) -> EvalResult<'a> {
         let Some(target) = self.modules.iter().position(|m| m.name == name) else {
             return Err(self.err(0, 0, format!("module ({name}) is not in the tree")));
         };
         if self.modules[target].core {
-            if let Some(b) = self.builtins.get(&var) {
-                return Ok(b.value());
+            if let Some(&b) = self.builtins.get(&var) {
+                return Ok(self.builtin(b));
             }
         }
         match self.modules[target].index.get(&var) {
             Some(&i) => self.force_binding(target, i),
             None => match self.builtins.get(&var) {
-                Some(b) => Ok(b.value()),
+                Some(&b) => Ok(self.builtin(b)),
                 None => Err(self.err(0, 0, format!("({name}) has no variable '{var}'"))),
             },
         }
