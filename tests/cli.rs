@@ -283,3 +283,27 @@ fn serve_runs_a_build_queued_through_the_api_and_stops_on_interrupt() {
         "kiln serve exits cleanly: {exit}"
     );
 }
+
+#[test]
+fn guix_dump_gives_the_same_records_on_any_number_of_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kiln.sqlite");
+    let guix = samples("guix");
+    let mut dumps = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let (ok, out, err) = kiln(
+            &db,
+            &["guix-dump", "--threads", threads, guix.to_str().unwrap()],
+        );
+        assert!(ok, "{err}");
+        dumps.push(out);
+    }
+    assert_eq!(dumps[0].lines().count(), 3, "{}", dumps[0]);
+    assert!(dumps.iter().all(|d| *d == dumps[0]));
+    let (ok, _, err) = kiln(
+        &db,
+        &["guix-dump", "--threads", "0", guix.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(err.contains("--threads"), "{err}");
+}

@@ -23,6 +23,11 @@ pub struct Args {
     /// default only their count).
     #[arg(long)]
     warnings: bool,
+    /// Evaluate on N threads (default: one a core, up to four). Each
+    /// thread has its own interpreter, so fewer threads take less memory
+    /// and more time; the records are the same.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: Option<u16>,
 }
 
 /// Runs `kiln guix-dump`.
@@ -44,7 +49,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let show = args.warnings;
         let eval = kiln_importers::guix::evaluate_each(
             files,
-            kiln_importers::guix::default_threads(),
+            args.threads
+                .map_or_else(kiln_importers::guix::default_threads, usize::from),
             // Only the record and the warnings are kept of each package.
             move |p| {
                 let shown: Vec<String> = if show {

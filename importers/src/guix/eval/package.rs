@@ -244,10 +244,9 @@ impl<'a> Interp<'a> {
             }
             let v = if lazy.contains(&name.as_str()) {
                 Value::Code(expr)
-            } else if let (true, Syntax::Str(text)) = (
-                kind.as_str() == "origin" && name.as_str() == "sha256",
-                expr,
-            ) {
+            } else if let (true, Syntax::Str(text)) =
+                (kind.as_str() == "origin" && name.as_str() == "sha256", expr)
+            {
                 // Guix's `sha256` field reads a string written as such
                 // (not a computed one) as Nix base32, at expansion time.
                 builtins::hash_record("nix-base32", Value::Str(Arc::clone(text)))

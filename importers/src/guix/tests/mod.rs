@@ -555,7 +555,11 @@ fn tree_texts_are_read_when_evaluated_and_a_file_gone_by_then_is_reported() {
     hello.extend_from_slice(b"\n;; caf\xe9\n");
     std::fs::write(packages.join("hello.scm"), &hello).unwrap();
     std::fs::write(packages.join("base.scm"), BASE).unwrap();
-    std::fs::write(packages.join("gone.scm"), "(define-module (gnu packages gone))").unwrap();
+    std::fs::write(
+        packages.join("gone.scm"),
+        "(define-module (gnu packages gone))",
+    )
+    .unwrap();
     let files = read_tree(dir.path()).unwrap();
     assert_eq!(files.len(), 3);
     assert!(files
@@ -569,7 +573,10 @@ fn tree_texts_are_read_when_evaluated_and_a_file_gone_by_then_is_reported() {
     assert_eq!(eval.errors[0].file, "gnu/packages/gone.scm");
     assert!(eval.errors[0].message.contains("cannot read"));
     let hello = record(&eval, "hello");
-    assert_eq!(hello["inputs"][0], serde_json::json!(["libc", "libc", "2.34"]));
+    assert_eq!(
+        hello["inputs"][0],
+        serde_json::json!(["libc", "libc", "2.34"])
+    );
 }
 
 #[test]
