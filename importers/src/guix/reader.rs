@@ -10,6 +10,7 @@
 //! `'x` is `(quote x)`, `#~x` is `(gexp x)`, `#$x` is `(ungexp x)`,
 //! `#$@x` is `(ungexp-splicing x)`, `#+x` is `(ungexp-native x)`.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use thin_vec::ThinVec;
@@ -219,6 +220,7 @@ pub fn read_forms(text: &str, file: &str) -> Result<Vec<Syntax>, GuixError> {
         line: 1,
         file,
         symbols: LocalSymbols::default(),
+        strings: HashSet::new(),
     }
     .read_all()
 }
@@ -243,6 +245,10 @@ struct Reader<'t> {
     line: u32,
     file: &'t str,
     symbols: LocalSymbols<'t>,
+    /// The strings read so far: an equal string later in the module shares
+    /// the first one's text (of a Guix tree's 270,000 string literals, about
+    /// 120,000 repeat one, such as output names and file suffixes).
+    strings: HashSet<Arc<str>>,
 }
 
 fn is_delimiter(b: u8) -> bool {
@@ -338,7 +344,10 @@ impl<'t> Reader<'t> {
                     self.push(&mut stack, Frame::Prefix(Symbol::intern(name), line))?;
                     continue;
                 }
-                b'"' => Syntax::string(self.string()?),
+                b'"' => {
+                    let text = self.string()?;
+                    Syntax::string(self.share(text))
+                }
                 b'#' => match self.hash(line)? {
                     Hashed::Datum(d) => d,
                     Hashed::Frame(f) => {
@@ -497,6 +506,16 @@ impl<'t> Reader<'t> {
             Some(n) => Syntax::atom(lexpr::Value::Number(n)),
             None => Syntax::Symbol(self.symbols.get(token)),
         }
+    }
+
+    /// `text`, or the equal string read before it in this module.
+    fn share(&mut self, text: String) -> Arc<str> {
+        if let Some(seen) = self.strings.get(text.as_str()) {
+            return Arc::clone(seen);
+        }
+        let text: Arc<str> = text.into();
+        self.strings.insert(Arc::clone(&text));
+        text
     }
 
     fn string(&mut self) -> Result<String, GuixError> {

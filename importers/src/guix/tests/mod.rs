@@ -83,6 +83,28 @@ fn reader_maps_gexp_prefixes_to_lists() {
 }
 
 #[test]
+fn equal_strings_of_a_module_share_their_text() {
+    let l = first_list(r#"("out" "doc" "out" "o\x75;t")"#);
+    let Syntax::Str(a) = &l.items()[0] else {
+        panic!()
+    };
+    let Syntax::Str(b) = &l.items()[1] else {
+        panic!()
+    };
+    let Syntax::Str(c) = &l.items()[2] else {
+        panic!()
+    };
+    let Syntax::Str(d) = &l.items()[3] else {
+        panic!()
+    };
+    assert!(std::sync::Arc::ptr_eq(a, c));
+    // Equal once read, though written otherwise.
+    assert!(std::sync::Arc::ptr_eq(a, d));
+    assert!(!std::sync::Arc::ptr_eq(a, b));
+    assert_eq!((&***a, &***b), ("out", "doc"));
+}
+
+#[test]
 fn reader_skips_comments_and_keeps_lines() {
     let forms = read_forms(
         "; line comment\n#| block #| nested |# |#\n(a #;(skipped) b)\n#;x\n(c)\n",
