@@ -147,7 +147,7 @@ impl<'a> Interp<'a> {
             let rewrite = Rc::new(Procedure::MapInputs(this.clone()));
             let mut thunks = q.thunks.to_vec();
             for f in [Field::Inputs, Field::NativeInputs, Field::PropagatedInputs] {
-                thunks[f as usize] = Thunk::Mapped(q.clone(), f, rewrite.clone());
+                thunks[f as usize] = Thunk::Mapped(Box::new((q.clone(), f, rewrite.clone())));
             }
             let mut pkg = Package::new(thunks, q.module, q.line, self.birth());
             pkg.hidden = q.hidden;

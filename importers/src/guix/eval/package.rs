@@ -140,9 +140,9 @@ impl<'a> Interp<'a> {
                     })
                 }
             }
-            Thunk::Mapped(from, f, proc) => self.field(from, *f).and_then(|v| {
+            Thunk::Mapped(m) => self.field(&m.0, m.1).and_then(|v| {
                 self.apply(
-                    &Value::Procedure(proc.clone()),
+                    &Value::Procedure(m.2.clone()),
                     vec![v],
                     pkg.module,
                     pkg.line,

@@ -365,9 +365,12 @@ pub enum Thunk<'a> {
     /// as in [`Slot::Done`]).
     Failed(Box<EvalError>),
     /// The value of another package's field, passed through a procedure
-    /// (`package-mapping` and the like).
-    Mapped(Rc<Package<'a>>, Field, Rc<Procedure<'a>>),
+    /// (`package-mapping` and the like). Boxed, as it is rare, so that a
+    /// thunk takes no more than a value.
+    Mapped(Box<(Rc<Package<'a>>, Field, Rc<Procedure<'a>>)>),
 }
+
+const _: () = assert!(std::mem::size_of::<Thunk>() == std::mem::size_of::<Value>());
 
 /// The state of one field of one package object, once it is asked for.
 #[derive(Clone)]
