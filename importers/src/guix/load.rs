@@ -262,6 +262,8 @@ pub fn build_module<'a>(
         }
     }
     m.core = m.name.starts_with("guix") || m.name == "gnu packages";
+    // Held for the whole evaluation, in every evaluation thread.
+    m.bindings.shrink_to_fit();
     m.by_line = (0..m.bindings.len()).collect();
     m.by_line.sort_by_key(|&i| (m.bindings[i].line, i));
     m

@@ -34,8 +34,9 @@ pub enum BindingState<'a> {
     Pending,
     /// Being evaluated.
     InProgress,
-    /// Evaluated.
-    Done(EvalResult<'a>),
+    /// Evaluated (the error boxed: a tree has tens of thousands of
+    /// bindings, and few fail).
+    Done(Result<Value<'a>, Box<EvalError>>),
 }
 
 /// A top-level binding of a module.
@@ -361,7 +362,7 @@ impl<'a> Interp<'a> {
     pub fn force_binding(&self, module: usize, index: usize) -> EvalResult<'a> {
         let binding = &self.modules[module].bindings[index];
         match &*binding.state.borrow() {
-            BindingState::Done(v) => return v.clone(),
+            BindingState::Done(v) => return v.clone().map_err(|e| *e),
             BindingState::InProgress => {
                 let chain: Vec<String> = self
                     .current
@@ -396,7 +397,7 @@ impl<'a> Interp<'a> {
             self.eval(binding.expr, &env)
         };
         self.current.borrow_mut().pop();
-        *binding.state.borrow_mut() = BindingState::Done(result.clone());
+        *binding.state.borrow_mut() = BindingState::Done(result.clone().map_err(Box::new));
         result
     }
 
