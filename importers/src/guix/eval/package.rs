@@ -39,6 +39,10 @@ impl<'a> Interp<'a> {
             }
             if let Some(f) = Field::from_name(name.as_str()) {
                 if f.is_thunked() {
+                    if own {
+                        // Captured from now on, so never grown again.
+                        cur.vars.borrow_mut().shrink_to_fit();
+                    }
                     thunks[f as usize] = Thunk::Expr(expr, cur.clone());
                 } else {
                     match self.eval(expr, &cur) {
@@ -259,6 +263,8 @@ impl<'a> Interp<'a> {
                 None => fields.push((name, v)),
             }
         }
+        // Records are held as long as their packages: no spare room.
+        fields.shrink_to_fit();
         Ok(Value::Record(Rc::new(Record { kind, fields })))
     }
 
