@@ -614,10 +614,11 @@ pub fn table() -> HashMap<Symbol, Builtin> {
             thunks[Field::Properties as usize] = Thunk::Value(Value::list(vec![cons(Value::Sym(Symbol::intern("superseded")), a[1].clone())]));
             Ok(Value::Package(Rc::new(Package::new(thunks, p.module, p.line, it.birth()))))
         },
-        "package-mapping" => |_, a, _, _| {
+        "package-mapping" => |it, a, _, _| {
             arity(&a, 1, "package-mapping")?;
             let cut = a.get(1).filter(|v| !matches!(v, Value::Kw(_))).cloned();
-            Ok(Value::Procedure(Rc::new(Procedure::Mapping(Mapping { proc: a[0].clone(), cut, memo: Default::default() }))))
+            // Its table keeps packages whose inputs refer back to it.
+            Ok(it.memoising(Procedure::Mapping(Mapping { proc: a[0].clone(), cut, memo: Default::default() })))
         },
         // vhashes as association lists, newest first.
         "vhash-cons" => |_, a, _, _| { arity(&a, 3, "vhash-cons")?; want_list(&a[2], "vhash-cons")?; Ok(cons(cons(a[0].clone(), a[1].clone()), a[2].clone())) },

@@ -225,6 +225,8 @@ impl<'a> Interp<'a> {
         if let Some(r) = p.rest {
             frame.vars.borrow_mut().push((r, Value::list(rest)));
         }
-        self.eval_body(c.body, &frame)
+        let result = self.eval_body(c.body, &frame);
+        self.release(frame);
+        result
     }
 }

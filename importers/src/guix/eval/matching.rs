@@ -31,7 +31,9 @@ impl<'a> Interp<'a> {
             let mut binds = Vec::new();
             if self.match_pattern(pat, &v, &mut binds, env)? {
                 let frame = Frame::child(env, binds);
-                return self.eval_body(&c.items()[1..], &frame);
+                let result = self.eval_body(&c.items()[1..], &frame);
+                self.release(frame);
+                return result;
             }
         }
         Err(self.err(module, line, format!("no match clause for {v:?}")))

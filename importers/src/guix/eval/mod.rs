@@ -13,6 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 mod apply;
+mod cycles;
 mod matching;
 mod package;
 mod special;
@@ -192,6 +193,8 @@ pub struct Interp<'a> {
     /// Fetch methods made so far: one record each, as Guix has one
     /// procedure each (an origin's `method` field is about 20,000 uses).
     methods: RefCell<HashMap<&'static str, Value<'a>>>,
+    /// What may hold itself, to be broken when the interpreter goes.
+    cyclic: RefCell<Vec<cycles::Cyclic<'a>>>,
 }
 
 /// Frequently compared symbols.
@@ -303,6 +306,7 @@ impl<'a> Interp<'a> {
             unbound_births: Cell::new(0),
             name_index: RefCell::new(None),
             methods: RefCell::default(),
+            cyclic: RefCell::default(),
             sym: Syms {
                 else_: Symbol::intern("else"),
                 arrow: Symbol::intern("=>"),

@@ -136,7 +136,10 @@ impl<'a> Interp<'a> {
                     };
                     let proc = Value::Procedure(Rc::new(Procedure::Closure(closure)));
                     frame.vars.borrow_mut().push((*name, proc.clone()));
-                    return self.apply(&proc, values, module, line);
+                    let result = self.apply(&proc, values, module, line);
+                    drop(proc);
+                    self.release(frame);
+                    return result;
                 }
                 let Some(bindings) = arg(1)?.as_list() else {
                     return Err(self.err(module, line, "malformed let"));
@@ -147,7 +150,9 @@ impl<'a> Interp<'a> {
                     vars.push((n, self.eval(e, env)?));
                 }
                 let frame = Frame::child(env, vars);
-                self.eval_body(&items[2..], &frame)
+                let result = self.eval_body(&items[2..], &frame);
+                self.release(frame);
+                result
             }
             Special::LetStar | Special::Letrec => {
                 let Some(bindings) = arg(1)?.as_list() else {
@@ -159,7 +164,9 @@ impl<'a> Interp<'a> {
                     let v = name_closure(self.eval(e, &frame)?, n);
                     frame.vars.borrow_mut().push((n, v));
                 }
-                self.eval_body(&items[2..], &frame)
+                let result = self.eval_body(&items[2..], &frame);
+                self.release(frame);
+                result
             }
             Special::LetValues(sequential) => {
                 let Some(bindings) = arg(1)?.as_list() else {
@@ -185,22 +192,24 @@ impl<'a> Interp<'a> {
                     }
                 }
                 frame.vars.borrow_mut().extend(vars);
-                self.eval_body(&items[2..], &frame)
+                let result = self.eval_body(&items[2..], &frame);
+                self.release(frame);
+                result
             }
             Special::Receive => {
                 let values = self.eval(arg(2)?, env)?;
                 let bound = self.bind_formals(arg(1)?, values.into_values(), module, line)?;
-                self.eval_body(&items[3..], &Frame::child(env, bound))
+                let frame = Frame::child(env, bound);
+                let result = self.eval_body(&items[3..], &frame);
+                self.release(frame);
+                result
             }
             Special::MLambda => {
                 let inner = self.eval_special(Special::Lambda, head, list, env)?;
                 let Value::Procedure(p) = inner else {
                     return Err(self.err(module, line, "malformed mlambda"));
                 };
-                Ok(Value::Procedure(Rc::new(Procedure::Memo(
-                    p,
-                    RefCell::default(),
-                ))))
+                Ok(self.memoising(Procedure::Memo(p, RefCell::default())))
             }
             Special::Lambda => {
                 let (req, tail): (&'a [Syntax], Option<&'a Syntax>) = match arg(1)? {

@@ -3,6 +3,7 @@
 //! error naming file and line while the rest goes on).
 
 mod builtins;
+mod cycles;
 
 use super::reader::{read_forms, Syntax};
 use super::*;
