@@ -11,7 +11,8 @@
 //! `#$@x` is `(ungexp-splicing x)`, `#+x` is `(ungexp-native x)`.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 use thin_vec::ThinVec;
 
@@ -30,9 +31,9 @@ pub enum Syntax {
     Symbol(Symbol),
     /// A keyword (`#:name`), by its name.
     Keyword(Symbol),
-    /// A string (boxed: an `Arc<str>` alone takes 16 bytes). Shared with
-    /// the values it evaluates to.
-    Str(Box<Arc<str>>),
+    /// A string: a thin pointer to a counted text, shared with the values
+    /// it evaluates to (and with equal strings of the module).
+    Str(ArcStr),
     /// A number, character or boolean (rare in package code).
     Atom(Box<lexpr::Value>),
     /// A list (proper, or dotted when it has a [tail](List::tail)).
@@ -164,8 +165,8 @@ impl Syntax {
     }
 
     /// A string datum.
-    pub fn string(text: impl Into<Arc<str>>) -> Syntax {
-        Syntax::Str(Box::new(text.into()))
+    pub fn string(text: impl Into<ArcStr>) -> Syntax {
+        Syntax::Str(text.into())
     }
 
     /// A number, character or boolean datum.
@@ -198,7 +199,7 @@ impl Syntax {
         match self {
             Syntax::Symbol(s) => lexpr::Value::symbol(s.as_str()),
             Syntax::Keyword(s) => lexpr::Value::keyword(s.as_str()),
-            Syntax::Str(s) => lexpr::Value::string(&***s),
+            Syntax::Str(s) => lexpr::Value::string(&**s),
             Syntax::Atom(v) => (**v).clone(),
             Syntax::List(l) => {
                 let tail = l.tail().map_or(lexpr::Value::Null, Syntax::to_value);
@@ -248,7 +249,7 @@ struct Reader<'t> {
     /// The strings read so far: an equal string later in the module shares
     /// the first one's text (of a Guix tree's 270,000 string literals, about
     /// 120,000 repeat one, such as output names and file suffixes).
-    strings: HashSet<Arc<str>>,
+    strings: HashSet<ArcStr>,
 }
 
 fn is_delimiter(b: u8) -> bool {
@@ -509,12 +510,12 @@ impl<'t> Reader<'t> {
     }
 
     /// `text`, or the equal string read before it in this module.
-    fn share(&mut self, text: String) -> Arc<str> {
+    fn share(&mut self, text: String) -> ArcStr {
         if let Some(seen) = self.strings.get(text.as_str()) {
-            return Arc::clone(seen);
+            return seen.clone();
         }
-        let text: Arc<str> = text.into();
-        self.strings.insert(Arc::clone(&text));
+        let text = ArcStr::from(text);
+        self.strings.insert(text.clone());
         text
     }
 

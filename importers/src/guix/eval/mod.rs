@@ -10,7 +10,8 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 mod apply;
 mod cycles;
@@ -499,7 +500,7 @@ impl<'a> Interp<'a> {
         match expr {
             Syntax::Symbol(s) => self.lookup(*s, env, 0),
             Syntax::Keyword(k) => Ok(Value::Kw(*k)),
-            Syntax::Str(s) => Ok(Value::Str(Arc::clone(s))),
+            Syntax::Str(s) => Ok(Value::Str(s.clone())),
             Syntax::Atom(a) => Ok(atom_value(a)),
             Syntax::Vector(_) => Ok(self.quote(expr)),
             Syntax::List(list) => {
@@ -731,7 +732,7 @@ pub fn cons<'a>(x: Value<'a>, tail: Value<'a>) -> Value<'a> {
 
 fn atom_value<'a>(a: &lexpr::Value) -> Value<'a> {
     match a {
-        lexpr::Value::String(s) => Value::Str(Arc::from(&**s)),
+        lexpr::Value::String(s) => Value::Str(ArcStr::from(&**s)),
         lexpr::Value::Bool(b) => Value::Bool(*b),
         lexpr::Value::Char(c) => Value::Char(*c),
         lexpr::Value::Number(n) => match n.as_i64() {

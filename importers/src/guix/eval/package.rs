@@ -253,7 +253,7 @@ impl<'a> Interp<'a> {
             {
                 // Guix's `sha256` field reads a string written as such
                 // (not a computed one) as Nix base32, at expansion time.
-                builtins::hash_record("nix-base32", Value::Str(Arc::clone(text)))
+                builtins::hash_record("nix-base32", Value::Str(text.clone()))
             } else {
                 self.eval(expr, &cur)?
             };
@@ -279,7 +279,7 @@ impl<'a> Interp<'a> {
             .as_slice()
             .unwrap_or_default()
             .to_vec();
-        let label_of = |v: &Value<'a>| -> Option<Arc<str>> {
+        let label_of = |v: &Value<'a>| -> Option<ArcStr> {
             match v.as_slice() {
                 Some([Value::Str(l), ..]) => Some(l.clone()),
                 _ => None,

@@ -527,7 +527,7 @@ impl<'a> Interp<'a> {
         match s {
             Syntax::Symbol(sym) => Value::Sym(*sym),
             Syntax::Keyword(k) => Value::Kw(*k),
-            Syntax::Str(s) => Value::Str(Arc::clone(s)),
+            Syntax::Str(s) => Value::Str(s.clone()),
             Syntax::Atom(a) => atom_value(a),
             Syntax::List(l) => {
                 let items: Vec<Value<'a>> = l.items().iter().map(|i| self.quote(i)).collect();

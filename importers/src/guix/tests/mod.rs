@@ -98,11 +98,11 @@ fn equal_strings_of_a_module_share_their_text() {
     let Syntax::Str(d) = &l.items()[3] else {
         panic!()
     };
-    assert!(std::sync::Arc::ptr_eq(a, c));
+    assert!(arcstr::ArcStr::ptr_eq(a, c));
     // Equal once read, though written otherwise.
-    assert!(std::sync::Arc::ptr_eq(a, d));
-    assert!(!std::sync::Arc::ptr_eq(a, b));
-    assert_eq!((&***a, &***b), ("out", "doc"));
+    assert!(arcstr::ArcStr::ptr_eq(a, d));
+    assert!(!arcstr::ArcStr::ptr_eq(a, b));
+    assert_eq!((&**a, &**b), ("out", "doc"));
 }
 
 #[test]

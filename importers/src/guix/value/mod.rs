@@ -9,7 +9,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 use super::reader::Syntax;
 use super::symbol::Symbol;
@@ -45,9 +46,9 @@ pub enum Value<'a> {
     /// A character.
     Char(char),
     /// A string. Shared with the syntax tree it was read from (hence
-    /// `Arc`: the trees are shared by the evaluation threads), so that a
-    /// string literal evaluates without a copy.
-    Str(Arc<str>),
+    /// atomically counted: the trees are shared by the evaluation threads),
+    /// so that a string literal evaluates without a copy.
+    Str(ArcStr),
     /// A symbol.
     Sym(Symbol),
     /// A keyword.
@@ -541,7 +542,7 @@ impl<'a> Value<'a> {
 
     /// A string value.
     pub fn str(s: &str) -> Self {
-        Value::Str(Arc::from(s))
+        Value::Str(ArcStr::from(s))
     }
 
     /// A list of `items`.
