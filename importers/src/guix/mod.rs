@@ -727,7 +727,7 @@ fn bound_packages<'a>(
                         index: b,
                         info: record::BindingInfo {
                             module: m,
-                            variable: binding.name.as_str().to_owned(),
+                            variable: binding.name.as_str(),
                             public: binding.public,
                             line: binding.line,
                         },

@@ -24,8 +24,8 @@ use super::value::{write_syntax, write_value, EvalError, Field, Package, Value};
 pub struct BindingInfo {
     /// Module index.
     pub module: usize,
-    /// Variable name.
-    pub variable: String,
+    /// Variable name (an interned symbol's: no copy for each package).
+    pub variable: &'static str,
     /// `define-public`.
     pub public: bool,
     /// Line of the `define`.
@@ -222,7 +222,9 @@ pub fn build<'a>(
     let outputs_known = outputs_v.is_some();
 
     // The recipe.
-    let pkgname = name_s.clone().unwrap_or_else(|| primary.variable.clone());
+    let pkgname = name_s
+        .clone()
+        .unwrap_or_else(|| primary.variable.to_owned());
     let mut recipe = Recipe::new(Origin::Guix, pkgname);
     recipe.pkgver = version_s;
     recipe.base.url = home_s;
@@ -272,7 +274,7 @@ pub fn build<'a>(
     }
     recipe.guix = Some(GuixDetails {
         module: file.to_owned(),
-        variable: primary.variable.clone(),
+        variable: primary.variable.to_owned(),
         public: primary.public,
         line: pkg.line,
         source_method: source_json
@@ -316,7 +318,7 @@ pub fn build<'a>(
                 define_line: b.line,
                 module: module_path(b.module),
                 public: b.public,
-                variable: &b.variable,
+                variable: b.variable,
             })
             .collect(),
         bound: true,
@@ -343,7 +345,7 @@ pub fn build<'a>(
         public: primary.public,
         source: &source_json,
         synopsis: recipe.base.pkgdesc.as_deref(),
-        variable: &primary.variable,
+        variable: primary.variable,
         version: recipe.pkgver.as_deref(),
     };
     let record =

@@ -528,8 +528,8 @@ pub fn table() -> HashMap<Symbol, Builtin> {
         "git-file-name" => |_, a, _, _| { arity(&a, 2, "git-file-name")?; Ok(Value::str(&format!("{}-{}-checkout", want_str(&a[0], "git-file-name")?, want_str(&a[1], "git-file-name")?))) },
         "hg-file-name" => |_, a, _, _| { arity(&a, 2, "hg-file-name")?; Ok(Value::str(&format!("{}-{}-checkout", want_str(&a[0], "hg-file-name")?, want_str(&a[1], "hg-file-name")?))) },
         "svn-file-name" => |_, a, _, _| { arity(&a, 2, "svn-file-name")?; Ok(Value::str(&format!("{}-{}-checkout", want_str(&a[0], "svn-file-name")?, want_str(&a[1], "svn-file-name")?))) },
-        "base32" => |_, a, _, _| { arity(&a, 1, "base32")?; want_str(&a[0], "base32")?; Ok(hash_record("nix-base32", a[0].clone())) },
-        "base64" => |_, a, _, _| { arity(&a, 1, "base64")?; want_str(&a[0], "base64")?; Ok(hash_record("base64", a[0].clone())) },
+        "base32" => |_, a, _, _| { arity(&a, 1, "base32")?; want_str(&a[0], "base32")?; Ok(hash_record(arcstr::literal!("nix-base32"), a[0].clone())) },
+        "base64" => |_, a, _, _| { arity(&a, 1, "base64")?; want_str(&a[0], "base64")?; Ok(hash_record(arcstr::literal!("base64"), a[0].clone())) },
         "search-patches" => |_, a, _, _| { for p in &a { want_str(p, "search-patches")?; } Ok(Value::list(a)) },
         "search-patch" => |_, a, _, _| { arity(&a, 1, "search-patch")?; want_str(&a[0], "search-patch")?; Ok(a[0].clone()) },
         // A file found through `%load-path` is named relative to the
@@ -731,11 +731,11 @@ fn target_is<'a>(args: &[Value<'a>], what: &str) -> EvalResult<'a> {
 
 /// A `hash` record of `text` (a string value, shared with the syntax tree
 /// when it is a literal: a tree has about 18,000 origins).
-pub(super) fn hash_record<'a>(encoding: &str, text: Value<'a>) -> Value<'a> {
+pub(super) fn hash_record<'a>(encoding: arcstr::ArcStr, text: Value<'a>) -> Value<'a> {
     Value::Record(Rc::new(Record {
         kind: Symbol::intern("hash"),
         fields: vec![
-            (Symbol::intern("encoding"), Value::str(encoding)),
+            (Symbol::intern("encoding"), Value::Str(encoding)),
             (Symbol::intern("text"), text),
         ],
     }))

@@ -128,7 +128,8 @@ struct Current {
 }
 
 /// Package name -> (module, binding) of the `package` forms stating it.
-type NameIndex = HashMap<String, Vec<(usize, usize)>>;
+/// (Keys borrow from the syntax trees and symbol names: no copies.)
+type NameIndex<'a> = HashMap<&'a str, Vec<(u32, u32)>>;
 
 /// Special forms, recognised by the head symbol of a list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -190,7 +191,7 @@ pub struct Interp<'a> {
     /// Symbols used by the evaluator.
     pub sym: Syms,
     /// Package name -> bindings whose `package` form states it.
-    name_index: RefCell<Option<NameIndex>>,
+    name_index: RefCell<Option<NameIndex<'a>>>,
     /// Fetch methods made so far: one record each, as Guix has one
     /// procedure each (an origin's `method` field is about 20,000 uses).
     methods: RefCell<HashMap<&'static str, Value<'a>>>,
@@ -623,7 +624,7 @@ impl<'a> Interp<'a> {
     /// the bindings whose `package` form states that name literally.
     pub fn find_packages_by_name(&self, name: &str, version: Option<&str>) -> EvalResult<'a> {
         if self.name_index.borrow().is_none() {
-            let mut index: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+            let mut index: NameIndex<'a> = HashMap::new();
             for (mi, m) in self.modules.iter().enumerate() {
                 if m.core {
                     continue;
@@ -632,18 +633,21 @@ impl<'a> Interp<'a> {
                     if !b.public || b.procedure {
                         continue;
                     }
+                    // Module and binding indices fit: a tree's files are
+                    // far fewer than 2^32, and so are a module's forms.
+                    let at = (mi as u32, bi as u32);
                     match literal_package_name(b.expr, self.sym.name) {
-                        Some(n) => index.entry(n.to_owned()).or_default().push((mi, bi)),
+                        Some(n) => index.entry(n).or_default().push(at),
                         // `(package (inherit x) ...)` keeping the name: a
                         // candidate for every prefix of its variable name.
                         None => {
                             let var = b.name.as_str();
                             for (i, c) in var.char_indices() {
                                 if c == '-' && i > 0 {
-                                    index.entry(var[..i].to_owned()).or_default().push((mi, bi));
+                                    index.entry(&var[..i]).or_default().push(at);
                                 }
                             }
-                            index.entry(var.to_owned()).or_default().push((mi, bi));
+                            index.entry(var).or_default().push(at);
                         }
                     }
                 }
@@ -658,7 +662,7 @@ impl<'a> Interp<'a> {
             .unwrap_or_default();
         let mut found: Vec<(String, Value<'a>)> = Vec::new();
         for (m, b) in candidates {
-            let Ok(Value::Package(p)) = self.force_binding(m, b) else {
+            let Ok(Value::Package(p)) = self.force_binding(m as usize, b as usize) else {
                 continue;
             };
             let (Ok(Value::Str(n)), Ok(Value::Str(v))) =

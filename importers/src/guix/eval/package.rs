@@ -253,7 +253,7 @@ impl<'a> Interp<'a> {
             {
                 // Guix's `sha256` field reads a string written as such
                 // (not a computed one) as Nix base32, at expansion time.
-                builtins::hash_record("nix-base32", Value::Str(text.clone()))
+                builtins::hash_record(arcstr::literal!("nix-base32"), Value::Str(text.clone()))
             } else {
                 self.eval(expr, &cur)?
             };
