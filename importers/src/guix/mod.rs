@@ -316,6 +316,13 @@ impl Bound {
     }
 }
 
+/// The packages a thread builds records for (by birth, with the range of
+/// their bindings), and those bindings.
+type Owned = (
+    Vec<(value::Birth, std::ops::Range<usize>)>,
+    Vec<record::BindingInfo>,
+);
+
 /// The read modules, shared by the evaluation threads, and the meeting
 /// point where the threads exchange what they found bound.
 struct Shared {
@@ -323,8 +330,9 @@ struct Shared {
     forms: Vec<Vec<reader::Syntax>>,
     /// Thread `t` evaluates the bindings of modules `ranges[t]..ranges[t + 1]`.
     ranges: Vec<usize>,
-    /// What each thread found (`None`: it failed), and how many have come.
-    found: Mutex<(Vec<Option<Vec<Bound>>>, usize)>,
+    /// What each thread found (`None`: it failed), how many have come,
+    /// and how many have taken their share (the last one clears it).
+    found: Mutex<(Vec<Option<Vec<Bound>>>, usize, usize)>,
     all_came: Condvar,
 }
 
@@ -339,11 +347,12 @@ impl Shared {
 
     /// Waits for every thread to arrive; then the packages whose first
     /// binding (in module and binding order) lies in `thread`'s modules, in
-    /// that order, each with all its bindings.
-    fn owned_by(&self, thread: usize) -> Vec<Vec<(value::Birth, record::BindingInfo)>> {
+    /// that order, each with the range of its bindings in the list
+    /// returned beside.
+    fn owned_by(&self, thread: usize) -> Owned {
         let threads = self.ranges.len() - 1;
         let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        let found = self
+        let mut found = self
             .all_came
             .wait_while(found, |f| f.1 < threads)
             .unwrap_or_else(|e| e.into_inner());
@@ -361,15 +370,19 @@ impl Shared {
             })
             .collect();
         owned.sort_by_key(|holders| holders[0].place());
-        owned
-            .into_iter()
-            .map(|holders| {
-                holders
-                    .into_iter()
-                    .map(|b| (b.birth, b.info.clone()))
-                    .collect()
-            })
-            .collect()
+        let mut packages = Vec::with_capacity(owned.len());
+        let mut bindings = Vec::with_capacity(owned.iter().map(Vec::len).sum());
+        for holders in owned {
+            let start = bindings.len();
+            bindings.extend(holders.iter().map(|b| b.info.clone()));
+            packages.push((holders[0].birth, start..bindings.len()));
+        }
+        found.2 += 1;
+        if found.2 == threads {
+            // Every thread has its share: what they found can go.
+            found.0.clear();
+        }
+        (packages, bindings)
     }
 }
 
@@ -548,7 +561,7 @@ pub fn evaluate_each<T: Send + 'static>(
         files,
         forms,
         ranges,
-        found: Mutex::new(((0..threads).map(|_| None).collect(), 0)),
+        found: Mutex::new(((0..threads).map(|_| None).collect(), 0, 0)),
         all_came: Condvar::new(),
     });
     // Bounded, so that threads wait for a caller that writes slowly rather
@@ -682,14 +695,11 @@ fn evaluate_range<T>(
     if tx.send(Report::Errors { thread, errors }).is_err() {
         return;
     }
-    let owned = shared.owned_by(thread);
+    let (owned, bindings) = shared.owned_by(thread);
     for share in owned.chunks(SHARE) {
         let packages = share
             .iter()
-            .map(|holders| {
-                let bindings: Vec<_> = holders.iter().map(|(_, info)| info.clone()).collect();
-                keep(package(&it, &objects[&holders[0].0], &bindings))
-            })
+            .map(|(birth, range)| keep(package(&it, &objects[birth], &bindings[range.clone()])))
             .collect();
         if tx.send(Report::Packages { thread, packages }).is_err() {
             return;
@@ -743,6 +753,8 @@ fn bound_packages<'a>(
             }
         }
     }
+    // Held by the other threads until every one has taken its share.
+    bound.shrink_to_fit();
     (bound, objects)
 }
 
