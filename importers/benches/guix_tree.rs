@@ -75,7 +75,7 @@ fn status_kib(key: &str) -> Option<u64> {
 }
 
 fn mib(kib: Option<u64>) -> String {
-    kib.map_or("?".into(), |k| (k / 1024).to_string())
+    kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0))
 }
 
 /// Reads the texts, then their syntax trees (in parallel, as evaluation
@@ -159,14 +159,16 @@ fn main() {
         },
     );
     let total = start.elapsed();
+    let peak = status_kib("VmHWM");
     println!(
-        "guix_tree: {n_files} files, {} packages ({} MB of records), {} errors; read {:.3} s, read+evaluate {:.3} s; peak RSS {} MiB",
+        "guix_tree: {n_files} files, {} packages ({} MB of records), {} errors; listed {:.3} s, read+evaluate {:.3} s; peak RSS {} MiB ({} MB)",
         eval.packages,
         bytes / 1_000_000,
         eval.errors.len(),
         read.as_secs_f64(),
         total.as_secs_f64(),
-        mib(status_kib("VmHWM"))
+        mib(peak),
+        peak.map_or("?".into(), |k| format!("{:.1}", k as f64 * 1024.0 / 1e6)),
     );
     match guile_read_all(&root) {
         Some((secs, said)) => println!(

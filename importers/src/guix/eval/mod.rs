@@ -109,14 +109,17 @@ impl<'a> Module<'a> {
 
 /// Where a global name leads.
 #[derive(Clone, Copy)]
+/// 12 bytes: every module caches the names it has resolved.
 pub enum Resolved {
     /// A binding: (module, index).
-    Binding(usize, usize),
-    /// A built-in.
-    Builtin(Builtin),
+    Binding(u32, u32),
+    /// The built-in of that name.
+    Builtin(Symbol),
     /// Nothing.
     Unbound,
 }
+
+const _: () = assert!(std::mem::size_of::<Resolved>() == 12);
 
 /// A top-level binding being evaluated.
 struct Current {
@@ -420,12 +423,12 @@ impl<'a> Interp<'a> {
     fn resolve_uncached(&self, module: usize, name: Symbol) -> Resolved {
         let m = &self.modules[module];
         if m.core {
-            if let Some(b) = self.builtins.get(&name) {
-                return Resolved::Builtin(*b);
+            if self.builtins.contains_key(&name) {
+                return Resolved::Builtin(name);
             }
         }
         if let Some(&i) = m.index.get(&name) {
-            return Resolved::Binding(module, i);
+            return Resolved::Binding(module as u32, i as u32);
         }
         // Guile: the last import providing a name wins.
         for import in m.imports.iter().rev() {
@@ -448,14 +451,12 @@ impl<'a> Interp<'a> {
             match import.module {
                 Some(target) => {
                     let t = &self.modules[target];
-                    if t.core {
-                        if let Some(b) = self.builtins.get(&orig) {
-                            return Resolved::Builtin(*b);
-                        }
+                    if t.core && self.builtins.contains_key(&orig) {
+                        return Resolved::Builtin(orig);
                     }
                     if t.exports.contains(&orig) {
                         if let Some(&i) = t.index.get(&orig) {
-                            return Resolved::Binding(target, i);
+                            return Resolved::Binding(target as u32, i as u32);
                         }
                     }
                 }
@@ -463,16 +464,17 @@ impl<'a> Interp<'a> {
                     // A module outside the tree (srfi-1, ice-9 match, guix
                     // core): its names are the built-ins.
                     if import.prefix.is_some() || import.select.is_some() {
-                        if let Some(b) = self.builtins.get(&orig) {
-                            return Resolved::Builtin(*b);
+                        if self.builtins.contains_key(&orig) {
+                            return Resolved::Builtin(orig);
                         }
                     }
                 }
             }
         }
-        match self.builtins.get(&name) {
-            Some(b) => Resolved::Builtin(*b),
-            None => Resolved::Unbound,
+        if self.builtins.contains_key(&name) {
+            Resolved::Builtin(name)
+        } else {
+            Resolved::Unbound
         }
     }
 
@@ -488,8 +490,8 @@ impl<'a> Interp<'a> {
             };
         }
         match self.resolve(env.module, name) {
-            Resolved::Binding(m, i) => self.force_binding(m, i),
-            Resolved::Builtin(b) => Ok(self.builtin(b)),
+            Resolved::Binding(m, i) => self.force_binding(m as usize, i as usize),
+            Resolved::Builtin(b) => Ok(self.builtin(self.builtins[&b])),
             Resolved::Unbound => {
                 Err(self.err(env.module, line, format!("unbound variable '{name}'")))
             }
