@@ -323,6 +323,16 @@ type Owned = (
     Vec<record::BindingInfo>,
 );
 
+/// What the evaluation threads found bound.
+struct Found {
+    /// Each thread's packages (`None`: it failed).
+    by_thread: Vec<Option<Vec<Bound>>>,
+    /// How many threads have handed theirs in.
+    came: usize,
+    /// How many have taken their share (the last one clears `by_thread`).
+    taken: usize,
+}
+
 /// The read modules, shared by the evaluation threads, and the meeting
 /// point where the threads exchange what they found bound.
 struct Shared {
@@ -330,9 +340,8 @@ struct Shared {
     forms: Vec<Vec<reader::Syntax>>,
     /// Thread `t` evaluates the bindings of modules `ranges[t]..ranges[t + 1]`.
     ranges: Vec<usize>,
-    /// What each thread found (`None`: it failed), how many have come,
-    /// and how many have taken their share (the last one clears it).
-    found: Mutex<(Vec<Option<Vec<Bound>>>, usize, usize)>,
+    /// What the threads found.
+    found: Mutex<Found>,
     all_came: Condvar,
 }
 
@@ -340,8 +349,8 @@ impl Shared {
     /// Thread `thread` hands in what it found (or `None`).
     fn arrive(&self, thread: usize, bound: Option<Vec<Bound>>) {
         let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        found.0[thread] = bound;
-        found.1 += 1;
+        found.by_thread[thread] = bound;
+        found.came += 1;
         self.all_came.notify_all();
     }
 
@@ -354,10 +363,10 @@ impl Shared {
         let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
         let mut found = self
             .all_came
-            .wait_while(found, |f| f.1 < threads)
+            .wait_while(found, |f| f.came < threads)
             .unwrap_or_else(|e| e.into_inner());
         let mut by_identity: HashMap<_, Vec<&Bound>> = HashMap::new();
-        for b in found.0.iter().flatten().flatten() {
+        for b in found.by_thread.iter().flatten().flatten() {
             by_identity.entry(b.identity()).or_default().push(b);
         }
         // A thread reports only the bindings of its own modules.
@@ -377,10 +386,10 @@ impl Shared {
             bindings.extend(holders.iter().map(|b| b.info.clone()));
             packages.push((holders[0].birth, start..bindings.len()));
         }
-        found.2 += 1;
-        if found.2 == threads {
+        found.taken += 1;
+        if found.taken == threads {
             // Every thread has its share: what they found can go.
-            found.0.clear();
+            found.by_thread.clear();
         }
         (packages, bindings)
     }
@@ -561,7 +570,11 @@ pub fn evaluate_each<T: Send + 'static>(
         files,
         forms,
         ranges,
-        found: Mutex::new(((0..threads).map(|_| None).collect(), 0, 0)),
+        found: Mutex::new(Found {
+            by_thread: (0..threads).map(|_| None).collect(),
+            came: 0,
+            taken: 0,
+        }),
         all_came: Condvar::new(),
     });
     // Bounded, so that threads wait for a caller that writes slowly rather
@@ -773,7 +786,7 @@ fn package<'a>(
                 .iter()
                 .find(|b| b.module == p.module && b.variable == e.name.as_str() && b.line == e.line)
         })
-        .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(&b.variable)))
+        .or_else(|| bindings.iter().min_by(|a, b| a.variable.cmp(b.variable)))
         .expect("a package object has a binding");
     let (record, recipe) = record::build(it, p, primary, bindings);
     p.forget_fields();

@@ -422,10 +422,8 @@ impl<'a> Interp<'a> {
 
     fn resolve_uncached(&self, module: usize, name: Symbol) -> Resolved {
         let m = &self.modules[module];
-        if m.core {
-            if self.builtins.contains_key(&name) {
-                return Resolved::Builtin(name);
-            }
+        if m.core && self.builtins.contains_key(&name) {
+            return Resolved::Builtin(name);
         }
         if let Some(&i) = m.index.get(&name) {
             return Resolved::Binding(module as u32, i as u32);
@@ -463,10 +461,10 @@ impl<'a> Interp<'a> {
                 None => {
                     // A module outside the tree (srfi-1, ice-9 match, guix
                     // core): its names are the built-ins.
-                    if import.prefix.is_some() || import.select.is_some() {
-                        if self.builtins.contains_key(&orig) {
-                            return Resolved::Builtin(orig);
-                        }
+                    if (import.prefix.is_some() || import.select.is_some())
+                        && self.builtins.contains_key(&orig)
+                    {
+                        return Resolved::Builtin(orig);
                     }
                 }
             }
