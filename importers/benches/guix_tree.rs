@@ -138,7 +138,7 @@ fn main() {
             return;
         }
     };
-    let read = start.elapsed();
+    let listed = start.elapsed();
     let n_files = files.len();
     let threads = match std::env::var("GUIX_TREE_THREADS").map(|t| t.parse::<usize>()) {
         Ok(Ok(threads)) => threads,
@@ -165,7 +165,7 @@ fn main() {
         eval.packages,
         bytes / 1_000_000,
         eval.errors.len(),
-        read.as_secs_f64(),
+        listed.as_secs_f64(),
         total.as_secs_f64(),
         mib(peak),
         peak.map_or("?".into(), |k| format!("{:.1}", k as f64 * 1024.0 / 1e6)),

@@ -238,7 +238,7 @@ impl Expander {
                                 return false;
                             }
                         }
-                        match &p.tail() {
+                        match p.tail() {
                             None => true,
                             Some(t) => {
                                 let rest = Syntax::List(List::new(
@@ -346,11 +346,11 @@ impl Expander {
                     items.push(self.instantiate(item, binds, line)?);
                     i += 1;
                 }
-                let tail = match &l.tail() {
-                    Some(t) => Some(Box::new(self.instantiate(t, binds, line)?)),
+                let tail = match l.tail() {
+                    Some(t) => Some(self.instantiate(t, binds, line)?),
                     None => None,
                 };
-                Ok(Syntax::List(List::new(items, tail.map(|t| *t), line)))
+                Ok(Syntax::List(List::new(items, tail, line)))
             }
             other => Ok(other.clone()),
         }

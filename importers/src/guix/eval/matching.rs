@@ -167,7 +167,7 @@ impl<'a> Interp<'a> {
                     }
                     return Ok(true);
                 }
-                match &l.tail() {
+                match l.tail() {
                     None => {
                         if values_tail.is_some() || elems.len() != pats.len() {
                             return Ok(false);
@@ -215,7 +215,7 @@ impl<'a> Interp<'a> {
                 for i in l.items().iter().skip(skip) {
                     self.pattern_vars(i, out);
                 }
-                if let Some(t) = &l.tail() {
+                if let Some(t) = l.tail() {
                     self.pattern_vars(t, out);
                 }
             }

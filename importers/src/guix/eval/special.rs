@@ -531,7 +531,7 @@ impl<'a> Interp<'a> {
             Syntax::Atom(a) => atom_value(a),
             Syntax::List(l) => {
                 let items: Vec<Value<'a>> = l.items().iter().map(|i| self.quote(i)).collect();
-                match &l.tail() {
+                match l.tail() {
                     None => Value::list(items),
                     Some(t) => items
                         .into_iter()
@@ -599,7 +599,7 @@ impl<'a> Interp<'a> {
             }
             items.push(self.quasi(item, depth, env)?);
         }
-        match &l.tail() {
+        match l.tail() {
             None => Ok(Value::list(items)),
             Some(t) => {
                 let tail = self.quasi(t, depth, env)?;

@@ -118,7 +118,7 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
         Syntax::List(l) => {
             if let (2, None, Some(head)) = (
                 l.items().len(),
-                &l.tail(),
+                l.tail(),
                 l.items().first().and_then(Syntax::as_symbol),
             ) {
                 let prefix = match head.as_str() {
@@ -140,7 +140,7 @@ pub fn write_syntax(out: &mut String, s: &Syntax) {
             }
             out.push('(');
             write_spaced(out, l.items(), write_syntax);
-            if let Some(t) = &l.tail() {
+            if let Some(t) = l.tail() {
                 out.push_str(" . ");
                 write_syntax(out, t);
             }
